@@ -1,0 +1,175 @@
+//! The embedded engine: one SQLite file in WAL mode, a single writer thread that group-commits,
+//! and a pool of read connections that never wait for the writer.
+//!
+//! Durability: `synchronous=FULL` in WAL mode, so a commit returns only once the WAL is fsynced.
+//! Group commit: the writer drains every queued write job, runs each inside its own SAVEPOINT (a
+//! failing job rolls back alone), then pays one COMMIT (one fsync) for the whole batch, and only
+//! then answers each caller. No caller is answered before its change is on disk.
+
+mod schema;
+mod tx;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+
+use parking_lot::Mutex;
+use rusqlite::Connection;
+
+use crate::{Engine, Outcome, ReadJob, StoreError, WriteJob};
+
+/// Largest number of write jobs folded into one commit.
+const MAX_BATCH: usize = 512;
+
+struct Pending {
+    job: WriteJob,
+    done: mpsc::SyncSender<Result<(), StoreError>>,
+}
+
+/// The SQLite engine.
+pub struct SqliteEngine {
+    path: PathBuf,
+    writer: Mutex<mpsc::Sender<Pending>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Retry(e.to_string())
+        }
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+fn open_conn(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(sql_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sql_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(sql_err)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sql_err)?;
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(sql_err)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteEngine {
+    /// Opens `dir/eniplane.db`, creating the directory and applying migrations.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+        let path = dir.join("eniplane.db");
+        let mut conn = open_conn(&path)?;
+        schema::migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel::<Pending>();
+        thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            path,
+            writer: Mutex::new(tx),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Where the database file lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Engine for SqliteEngine {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn write(&self, job: WriteJob) -> Result<(), StoreError> {
+        let (done, wait) = mpsc::sync_channel(1);
+        self.writer
+            .lock()
+            .send(Pending { job, done })
+            .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?;
+        wait.recv()
+            .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?
+    }
+
+    fn read(&self, job: ReadJob<'_>) -> Result<(), StoreError> {
+        let conn = match self.readers.lock().pop() {
+            Some(c) => c,
+            None => open_conn(&self.path)?,
+        };
+        let result = run_read(&conn, job);
+        if result.is_ok() {
+            self.readers.lock().push(conn);
+        }
+        result
+    }
+
+    fn reads_inline(&self) -> bool {
+        true
+    }
+
+    fn health(&self) -> Result<(), StoreError> {
+        self.read(&mut |tx| tx.pending_transitions().map(|_| true))
+    }
+}
+
+fn run_read(conn: &Connection, job: ReadJob<'_>) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN DEFERRED").map_err(sql_err)?;
+    let mut tx = tx::SqliteTx::new(conn);
+    let outcome: Outcome = job(&mut tx);
+    let end = conn.execute_batch("ROLLBACK").map_err(sql_err);
+    outcome?;
+    end
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Pending>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let results = run_batch(&conn, &mut batch);
+        for (p, r) in batch.into_iter().zip(results) {
+            let _ = p.done.send(r);
+        }
+    }
+}
+
+/// Runs a batch in one transaction, each job in its own savepoint; returns one result per job.
+fn run_batch(conn: &Connection, batch: &mut [Pending]) -> Vec<Result<(), StoreError>> {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").map_err(sql_err) {
+        return batch.iter().map(|_| Err(e.clone())).collect();
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for p in batch.iter_mut() {
+        results.push(run_in_savepoint(conn, &mut p.job));
+    }
+    if let Err(e) = conn.execute_batch("COMMIT").map_err(sql_err) {
+        let _ = conn.execute_batch("ROLLBACK");
+        return batch.iter().map(|_| Err(e.clone())).collect();
+    }
+    results
+}
+
+fn run_in_savepoint(conn: &Connection, job: &mut WriteJob) -> Result<(), StoreError> {
+    conn.execute_batch("SAVEPOINT job").map_err(sql_err)?;
+    let outcome = job(&mut tx::SqliteTx::new(conn));
+    if !matches!(outcome, Ok(true)) {
+        conn.execute_batch("ROLLBACK TO job").map_err(sql_err)?;
+    }
+    conn.execute_batch("RELEASE job").map_err(sql_err)?;
+    outcome.map(|_| ())
+}
