@@ -49,10 +49,7 @@ pub fn parse_authorization(value: &str) -> Result<Acs3Authorization, AuthError> 
     }
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
-        let (key, val) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| malformed("authorization element without '='"))?;
+        let (key, val) = part.trim().split_once('=').ok_or_else(|| malformed("authorization element without '='"))?;
         let slot = match key.trim() {
             "Credential" => &mut credential,
             "SignedHeaders" => &mut signed,
@@ -70,10 +67,7 @@ pub fn parse_authorization(value: &str) -> Result<Acs3Authorization, AuthError> 
         return Err(malformed("empty Credential"));
     }
     let signed_headers: Vec<String> = signed.split(';').map(str::to_string).collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.contains(char::is_whitespace))
-    {
+    if signed_headers.iter().any(|h| h.is_empty() || h.contains(char::is_whitespace)) {
         return Err(malformed("bad SignedHeaders"));
     }
     if signature.len() != 64 || !signature.bytes().all(|c| c.is_ascii_hexdigit()) {
@@ -90,11 +84,7 @@ pub fn parse_authorization(value: &str) -> Result<Acs3Authorization, AuthError> 
 pub fn canonical_query(decoded_query: &[(String, String)]) -> String {
     let mut pairs: Vec<&(String, String)> = decoded_query.iter().collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
 
 /// `name:trimmed value\n` for each signed header in the order given (names lower-cased, looked up
@@ -102,11 +92,8 @@ pub fn canonical_query(decoded_query: &[(String, String)]) -> String {
 pub fn canonical_headers(headers: &[(&str, &str)], signed_headers: &[String]) -> String {
     let mut out = String::new();
     for name in signed_headers {
-        let values: Vec<&str> = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-            .collect();
+        let values: Vec<&str> =
+            headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()).collect();
         out.push_str(&name.to_ascii_lowercase());
         out.push(':');
         out.push_str(&values.join(","));
@@ -150,44 +137,25 @@ pub fn verify(
     max_skew_secs: i64,
     secret_for: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<Acs3Verified, AuthError> {
-    let auth = parse_authorization(
-        req.header("Authorization")
-            .ok_or_else(|| AuthError::Missing("Authorization".into()))?,
-    )?;
-    let date = req
-        .header("x-acs-date")
-        .ok_or_else(|| AuthError::Missing("x-acs-date".into()))?
-        .trim();
-    let ts = parse_iso8601_utc(date)
-        .ok_or_else(|| malformed("x-acs-date is not yyyy-MM-ddTHH:mm:ssZ"))?;
+    let auth =
+        parse_authorization(req.header("Authorization").ok_or_else(|| AuthError::Missing("Authorization".into()))?)?;
+    let date = req.header("x-acs-date").ok_or_else(|| AuthError::Missing("x-acs-date".into()))?.trim();
+    let ts = parse_iso8601_utc(date).ok_or_else(|| malformed("x-acs-date is not yyyy-MM-ddTHH:mm:ssZ"))?;
     if !within_skew(now_unix, ts, max_skew_secs) {
-        return Err(AuthError::Expired(format!(
-            "x-acs-date {date} is more than {max_skew_secs}s from server time"
-        )));
+        return Err(AuthError::Expired(format!("x-acs-date {date} is more than {max_skew_secs}s from server time")));
     }
-    let nonce = req
-        .header("x-acs-signature-nonce")
-        .ok_or_else(|| AuthError::Missing("x-acs-signature-nonce".into()))?
-        .trim();
+    let nonce =
+        req.header("x-acs-signature-nonce").ok_or_else(|| AuthError::Missing("x-acs-signature-nonce".into()))?.trim();
     for required in REQUIRED_SIGNED {
-        if !auth
-            .signed_headers
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(required))
-        {
-            return Err(AuthError::Malformed(format!(
-                "{required} is not in SignedHeaders"
-            )));
+        if !auth.signed_headers.iter().any(|h| h.eq_ignore_ascii_case(required)) {
+            return Err(AuthError::Malformed(format!("{required} is not in SignedHeaders")));
         }
     }
     let body_hash = sha256_hex(req.body);
     let payload_hash = match req.header("x-acs-content-sha256") {
         Some(claimed) => {
             let claimed = claimed.trim();
-            if !constant_time_eq(
-                claimed.to_ascii_lowercase().as_bytes(),
-                body_hash.as_bytes(),
-            ) {
+            if !constant_time_eq(claimed.to_ascii_lowercase().as_bytes(), body_hash.as_bytes()) {
                 return Err(AuthError::PayloadHash);
             }
             claimed.to_string()
@@ -197,26 +165,13 @@ pub fn verify(
     let secret = secret_for(&auth.access_key_id).ok_or(AuthError::UnknownKey)?;
 
     let query = parse_params(req.raw_query);
-    let creq = canonical_request(
-        req.method,
-        req.path,
-        &query,
-        req.headers,
-        &auth.signed_headers,
-        &payload_hash,
-    );
+    let creq = canonical_request(req.method, req.path, &query, req.headers, &auth.signed_headers, &payload_hash);
     let sts = string_to_sign(&creq);
     let calc = signature(&secret, &sts);
     if !constant_time_eq(calc.as_bytes(), auth.signature.as_bytes()) {
-        return Err(AuthError::Mismatch {
-            string_to_sign: sts,
-        });
+        return Err(AuthError::Mismatch { string_to_sign: sts });
     }
-    Ok(Acs3Verified {
-        access_key_id: auth.access_key_id,
-        nonce: nonce.to_string(),
-        timestamp: ts,
-    })
+    Ok(Acs3Verified { access_key_id: auth.access_key_id, nonce: nonce.to_string(), timestamp: ts })
 }
 
 /// Client-side signer in the tea style: signs `host`, every `extra_headers` entry (e.g. `x-acs-action`,
@@ -248,16 +203,10 @@ pub fn sign(
     }
     headers.sort();
     let signed: Vec<String> = headers.iter().map(|(n, _)| n.clone()).collect();
-    let view: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
+    let view: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let creq = canonical_request(method, "/", query, &view, &signed, &body_hash);
     let sig = signature(secret, &string_to_sign(&creq));
-    let auth = format!(
-        "{ALGORITHM} Credential={access_key_id},SignedHeaders={},Signature={sig}",
-        signed.join(";")
-    );
+    let auth = format!("{ALGORITHM} Credential={access_key_id},SignedHeaders={},Signature={sig}", signed.join(";"));
     headers.push(("authorization".into(), auth));
     headers
 }

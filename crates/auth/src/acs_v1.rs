@@ -13,11 +13,7 @@ use crate::{constant_time_eq, AuthError};
 pub const SIGNATURE_METHOD: &str = "HMAC-SHA1";
 
 /// RFC 3986 unreserved characters stay, everything else is `%XX`.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// What a successful [`verify`] learned about the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,38 +34,24 @@ pub fn percent_encode(s: &str) -> String {
 /// Form decoding of a query string or `application/x-www-form-urlencoded` body (`+` → space, `%XX` as UTF-8;
 /// invalid UTF-8 is replaced, never rejected).
 pub fn parse_params(raw_query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw_query.as_bytes())
-        .into_owned()
-        .collect()
+    form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect()
 }
 
 /// `percent_encode(k)=percent_encode(v)` joined by `&`, sorted by key (byte order) then value, `Signature` left out.
 pub fn canonicalized_query(params: &[(String, String)]) -> String {
-    let mut pairs: Vec<&(String, String)> =
-        params.iter().filter(|(k, _)| k != "Signature").collect();
+    let mut pairs: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "Signature").collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
 
 /// `<METHOD>&%2F&<percent_encode(canonicalized query)>`.
 pub fn string_to_sign(method: &str, params: &[(String, String)]) -> String {
-    format!(
-        "{method}&{}&{}",
-        percent_encode("/"),
-        percent_encode(&canonicalized_query(params))
-    )
+    format!("{method}&{}&{}", percent_encode("/"), percent_encode(&canonicalized_query(params)))
 }
 
 /// Base64 HMAC-SHA1 of `string_to_sign` with key `secret + "&"`.
 pub fn sign(secret: &str, string_to_sign: &str) -> String {
-    B64.encode(hmac_sha1(
-        format!("{secret}&").as_bytes(),
-        string_to_sign.as_bytes(),
-    ))
+    B64.encode(hmac_sha1(format!("{secret}&").as_bytes(), string_to_sign.as_bytes()))
 }
 
 fn required<'a>(params: &'a [(String, String)], key: &str) -> Result<&'a str, AuthError> {
@@ -93,28 +75,19 @@ pub fn verify(
     }
     let access_key_id = required(params, "AccessKeyId")?;
     let ts_raw = required(params, "Timestamp")?;
-    let ts = parse_iso8601_utc(ts_raw).ok_or_else(|| {
-        AuthError::Malformed(format!("Timestamp {ts_raw:?} is not yyyy-MM-ddTHH:mm:ssZ"))
-    })?;
+    let ts = parse_iso8601_utc(ts_raw)
+        .ok_or_else(|| AuthError::Malformed(format!("Timestamp {ts_raw:?} is not yyyy-MM-ddTHH:mm:ssZ")))?;
     let nonce = required(params, "SignatureNonce")?;
     if !within_skew(now_unix, ts, max_skew_secs) {
-        return Err(AuthError::Expired(format!(
-            "Timestamp {ts_raw} is more than {max_skew_secs}s from server time"
-        )));
+        return Err(AuthError::Expired(format!("Timestamp {ts_raw} is more than {max_skew_secs}s from server time")));
     }
     let secret = secret_for(access_key_id).ok_or(AuthError::UnknownKey)?;
     let sts = string_to_sign(method, params);
     let calc = sign(&secret, &sts);
     if !constant_time_eq(calc.as_bytes(), given.as_bytes()) {
-        return Err(AuthError::Mismatch {
-            string_to_sign: sts,
-        });
+        return Err(AuthError::Mismatch { string_to_sign: sts });
     }
-    Ok(AcsV1Verified {
-        access_key_id: access_key_id.to_string(),
-        nonce: nonce.to_string(),
-        timestamp: ts,
-    })
+    Ok(AcsV1Verified { access_key_id: access_key_id.to_string(), nonce: nonce.to_string(), timestamp: ts })
 }
 
 #[cfg(test)]

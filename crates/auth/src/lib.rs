@@ -42,10 +42,7 @@ pub struct RequestView<'a> {
 impl<'a> RequestView<'a> {
     /// Value of the first header called `name`, compared case-insensitively.
     pub fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
     }
 }
 
@@ -85,13 +82,7 @@ mod tests {
     #[test]
     fn header_lookup_is_case_insensitive_and_first_match() {
         let headers = [("Host", "a"), ("x-tc-action", "B"), ("HOST", "c")];
-        let req = RequestView {
-            method: "POST",
-            path: "/",
-            raw_query: "",
-            headers: &headers,
-            body: b"",
-        };
+        let req = RequestView { method: "POST", path: "/", raw_query: "", headers: &headers, body: b"" };
         assert_eq!(req.header("host"), Some("a"));
         assert_eq!(req.header("X-TC-Action"), Some("B"));
         assert_eq!(req.header("missing"), None);
@@ -100,13 +91,8 @@ mod tests {
     #[test]
     fn errors_render() {
         assert_eq!(AuthError::UnknownKey.to_string(), "unknown access key");
-        assert_eq!(
-            AuthError::Missing("Authorization".into()).to_string(),
-            "missing authentication: Authorization"
-        );
-        let m = AuthError::Mismatch {
-            string_to_sign: "x".into(),
-        };
+        assert_eq!(AuthError::Missing("Authorization".into()).to_string(), "missing authentication: Authorization");
+        let m = AuthError::Mismatch { string_to_sign: "x".into() };
         assert_eq!(m.to_string(), "signature mismatch");
     }
 }

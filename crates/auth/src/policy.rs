@@ -25,20 +25,10 @@ pub struct Statement {
     #[serde(rename = "Effect", alias = "effect")]
     pub effect: Effect,
     /// Action patterns, e.g. `ens:Describe*`, `vpc:*`, `*`; a single string is accepted.
-    #[serde(
-        rename = "Action",
-        alias = "action",
-        default,
-        deserialize_with = "one_or_many"
-    )]
+    #[serde(rename = "Action", alias = "action", default, deserialize_with = "one_or_many")]
     pub action: Vec<String>,
     /// Resource patterns, e.g. `acs:ens:*:123:instance/*`, `*`; a single string is accepted.
-    #[serde(
-        rename = "Resource",
-        alias = "resource",
-        default,
-        deserialize_with = "one_or_many"
-    )]
+    #[serde(rename = "Resource", alias = "resource", default, deserialize_with = "one_or_many")]
     pub resource: Vec<String>,
     /// Raw `Condition` block, kept for the full engine (see the module docs for how it is treated now).
     #[serde(rename = "Condition", alias = "condition", default)]
@@ -62,10 +52,7 @@ impl<'de> Deserialize<'de> for Effect {
         } else if s.eq_ignore_ascii_case("deny") {
             Ok(Effect::Deny)
         } else {
-            Err(serde::de::Error::invalid_value(
-                serde::de::Unexpected::Str(&s),
-                &"Allow or Deny",
-            ))
+            Err(serde::de::Error::invalid_value(serde::de::Unexpected::Str(&s), &"Allow or Deny"))
         }
     }
 }
@@ -140,10 +127,7 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
 
 fn matches(stmt: &Statement, action: &str, resource: &str) -> bool {
     stmt.action.iter().any(|a| wildcard_match(a, action, true))
-        && stmt
-            .resource
-            .iter()
-            .any(|r| wildcard_match(r, resource, false))
+        && stmt.resource.iter().any(|r| wildcard_match(r, resource, false))
 }
 
 /// Evaluates `action` (e.g. `ens:DetachNetworkInterface`, case-insensitive) on `resource` (case-sensitive)

@@ -42,14 +42,7 @@ fn malformed(why: &str) -> AuthError {
 
 fn is_scope_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
 /// Parses the `Authorization` header value; spaces after the commas are optional.
@@ -64,10 +57,7 @@ pub fn parse_authorization(value: &str) -> Result<Tc3Authorization, AuthError> {
     }
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
-        let (key, val) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| malformed("authorization element without '='"))?;
+        let (key, val) = part.trim().split_once('=').ok_or_else(|| malformed("authorization element without '='"))?;
         let slot = match key.trim() {
             "Credential" => &mut credential,
             "SignedHeaders" => &mut signed,
@@ -84,25 +74,17 @@ pub fn parse_authorization(value: &str) -> Result<Tc3Authorization, AuthError> {
 
     let mut scope = credential.rsplitn(4, '/');
     let (terminator, service, date, id) = (scope.next(), scope.next(), scope.next(), scope.next());
-    let (Some(terminator), Some(service), Some(date), Some(id)) = (terminator, service, date, id)
-    else {
-        return Err(malformed(
-            "credential must be <id>/<date>/<service>/tc3_request",
-        ));
+    let (Some(terminator), Some(service), Some(date), Some(id)) = (terminator, service, date, id) else {
+        return Err(malformed("credential must be <id>/<date>/<service>/tc3_request"));
     };
     if terminator != TERMINATOR || id.is_empty() || service.is_empty() {
-        return Err(malformed(
-            "credential must be <id>/<date>/<service>/tc3_request",
-        ));
+        return Err(malformed("credential must be <id>/<date>/<service>/tc3_request"));
     }
     if !is_scope_date(date) {
         return Err(malformed("credential date must be YYYY-MM-DD"));
     }
     let signed_headers: Vec<String> = signed.split(';').map(str::to_string).collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.contains(char::is_whitespace))
-    {
+    if signed_headers.iter().any(|h| h.is_empty() || h.contains(char::is_whitespace)) {
         return Err(malformed("bad SignedHeaders"));
     }
     if signature.len() != 64 || !signature.bytes().all(|c| c.is_ascii_hexdigit()) {
@@ -126,9 +108,7 @@ pub fn canonical_request(
     signed_headers: &str,
     hashed_payload: &str,
 ) -> String {
-    format!(
-        "{method}\n{canonical_uri}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{hashed_payload}"
-    )
+    format!("{method}\n{canonical_uri}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{hashed_payload}")
 }
 
 /// `<date>/<service>/tc3_request`.
@@ -138,10 +118,7 @@ pub fn credential_scope(date: &str, service: &str) -> String {
 
 /// `TC3-HMAC-SHA256\n<timestamp>\n<scope>\n<hex sha256(canonical request)>`.
 pub fn string_to_sign(timestamp: &str, credential_scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{timestamp}\n{credential_scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    format!("{ALGORITHM}\n{timestamp}\n{credential_scope}\n{}", sha256_hex(canonical_request.as_bytes()))
 }
 
 /// `HMAC(HMAC(HMAC("TC3" + secret, date), service), "tc3_request")`.
@@ -153,20 +130,12 @@ pub fn signing_key(secret: &str, date: &str, service: &str) -> [u8; 32] {
 
 /// Lower-hex signature of `string_to_sign`.
 pub fn signature(secret: &str, date: &str, service: &str, string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(
-        &signing_key(secret, date, service),
-        string_to_sign.as_bytes(),
-    ))
+    hex::encode(hmac_sha256(&signing_key(secret, date, service), string_to_sign.as_bytes()))
 }
 
 /// Canonical header block for `signed`: `name:value\n` per header, in the order given.
 /// `host` replaces the Host header's value; `lower` lower-cases the (trimmed) values.
-fn canonical_headers(
-    req: &RequestView,
-    signed: &[String],
-    host: Option<&str>,
-    lower: bool,
-) -> String {
+fn canonical_headers(req: &RequestView, signed: &[String], host: Option<&str>, lower: bool) -> String {
     let mut out = String::new();
     for name in signed {
         let name = name.to_ascii_lowercase();
@@ -194,36 +163,22 @@ pub fn verify(
     max_skew_secs: i64,
     secret_for: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<Tc3Verified, AuthError> {
-    let auth = parse_authorization(
-        req.header("Authorization")
-            .ok_or_else(|| AuthError::Missing("Authorization".into()))?,
-    )?;
-    let ts_raw = req
-        .header("X-TC-Timestamp")
-        .ok_or_else(|| AuthError::Missing("X-TC-Timestamp".into()))?
-        .trim();
-    let ts =
-        parse_unix_digits(ts_raw).ok_or_else(|| malformed("X-TC-Timestamp is not unix seconds"))?;
+    let auth =
+        parse_authorization(req.header("Authorization").ok_or_else(|| AuthError::Missing("Authorization".into()))?)?;
+    let ts_raw = req.header("X-TC-Timestamp").ok_or_else(|| AuthError::Missing("X-TC-Timestamp".into()))?.trim();
+    let ts = parse_unix_digits(ts_raw).ok_or_else(|| malformed("X-TC-Timestamp is not unix seconds"))?;
     if !within_skew(now_unix, ts, max_skew_secs) {
         return Err(AuthError::Expired(format!(
             "X-TC-Timestamp {ts} is more than {max_skew_secs}s from server time {now_unix}"
         )));
     }
     if utc_date(ts).as_deref() != Some(auth.date.as_str()) {
-        return Err(malformed(
-            "credential date is not the UTC date of X-TC-Timestamp",
-        ));
+        return Err(malformed("credential date is not the UTC date of X-TC-Timestamp"));
     }
     let secret = secret_for(&auth.access_key_id).ok_or(AuthError::UnknownKey)?;
 
-    let unsigned = req
-        .header("X-TC-Content-SHA256")
-        .is_some_and(|v| v.trim() == UNSIGNED_PAYLOAD);
-    let payload_hash = if unsigned {
-        sha256_hex(UNSIGNED_PAYLOAD.as_bytes())
-    } else {
-        sha256_hex(req.body)
-    };
+    let unsigned = req.header("X-TC-Content-SHA256").is_some_and(|v| v.trim() == UNSIGNED_PAYLOAD);
+    let payload_hash = if unsigned { sha256_hex(UNSIGNED_PAYLOAD.as_bytes()) } else { sha256_hex(req.body) };
     let scope = credential_scope(&auth.date, &auth.service);
     let signed_line = auth.signed_headers.join(";");
     let mut hosts = vec![None];
@@ -239,29 +194,17 @@ pub fn verify(
             if tried.contains(&ch) {
                 continue;
             }
-            let creq = canonical_request(
-                req.method,
-                req.path,
-                req.raw_query,
-                &ch,
-                &signed_line,
-                &payload_hash,
-            );
+            let creq = canonical_request(req.method, req.path, req.raw_query, &ch, &signed_line, &payload_hash);
             let sts = string_to_sign(ts_raw, &scope, &creq);
             let calc = signature(&secret, &auth.date, &auth.service, &sts);
             if constant_time_eq(calc.as_bytes(), auth.signature.as_bytes()) {
-                return Ok(Tc3Verified {
-                    access_key_id: auth.access_key_id,
-                    timestamp: ts,
-                });
+                return Ok(Tc3Verified { access_key_id: auth.access_key_id, timestamp: ts });
             }
             tried.push(ch);
             first_sts.get_or_insert(sts);
         }
     }
-    Err(AuthError::Mismatch {
-        string_to_sign: first_sts.unwrap_or_default(),
-    })
+    Err(AuthError::Mismatch { string_to_sign: first_sts.unwrap_or_default() })
 }
 
 /// Client-side signer, byte-for-byte what the Python SDK does: path `/`, `SignedHeaders=content-type;host`.
@@ -281,14 +224,7 @@ pub fn sign(
     let date = utc_date(timestamp).unwrap_or_default();
     let signed_headers = "content-type;host";
     let ch = format!("content-type:{content_type}\nhost:{host}\n");
-    let creq = canonical_request(
-        method,
-        "/",
-        raw_query,
-        &ch,
-        signed_headers,
-        &sha256_hex(body),
-    );
+    let creq = canonical_request(method, "/", raw_query, &ch, signed_headers, &sha256_hex(body));
     let scope = credential_scope(&date, service);
     let sts = string_to_sign(&timestamp.to_string(), &scope, &creq);
     let sig = signature(secret_key, &date, service, &sts);

@@ -42,11 +42,8 @@ impl SignatureMethod {
 
 /// `<method><host><path>?` + `&`-joined `k=v` sorted by key (`_` → `.` in keys), `Signature` left out.
 pub fn string_to_sign(method: &str, host: &str, path: &str, params: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, &str)> = params
-        .iter()
-        .filter(|(k, _)| k != "Signature")
-        .map(|(k, v)| (k.replace('_', "."), v.as_str()))
-        .collect();
+    let mut pairs: Vec<(String, &str)> =
+        params.iter().filter(|(k, _)| k != "Signature").map(|(k, v)| (k.replace('_', "."), v.as_str())).collect();
     pairs.sort();
     let mut out = format!("{method}{host}{path}?");
     for (i, (k, v)) in pairs.iter().enumerate() {
@@ -79,16 +76,8 @@ pub fn sign(
     path: &str,
     params: &[(String, String)],
 ) -> String {
-    let method = if method_name == "HmacSHA256" {
-        SignatureMethod::HmacSha256
-    } else {
-        SignatureMethod::HmacSha1
-    };
-    signature_for(
-        secret_key,
-        method,
-        &string_to_sign(http_method, host, path, params),
-    )
+    let method = if method_name == "HmacSHA256" { SignatureMethod::HmacSha256 } else { SignatureMethod::HmacSha1 };
+    signature_for(secret_key, method, &string_to_sign(http_method, host, path, params))
 }
 
 fn required<'a>(params: &'a [(String, String)], key: &str) -> Result<&'a str, AuthError> {
@@ -134,9 +123,7 @@ pub fn verify(
         }
         first_sts.get_or_insert(sts);
     }
-    Err(AuthError::Mismatch {
-        string_to_sign: first_sts.unwrap_or_default(),
-    })
+    Err(AuthError::Mismatch { string_to_sign: first_sts.unwrap_or_default() })
 }
 
 #[cfg(test)]

@@ -8,17 +8,13 @@ use sha2::{Digest, Sha256};
 /// HMAC-SHA256 of `msg` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail; the default is never produced.
-    Hmac::<Sha256>::new_from_slice(key)
-        .map(|m| m.chain_update(msg).finalize().into_bytes().into())
-        .unwrap_or_default()
+    Hmac::<Sha256>::new_from_slice(key).map(|m| m.chain_update(msg).finalize().into_bytes().into()).unwrap_or_default()
 }
 
 /// HMAC-SHA1 of `msg` under `key`.
 pub(crate) fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
     // See `hmac_sha256`: cannot fail.
-    Hmac::<Sha1>::new_from_slice(key)
-        .map(|m| m.chain_update(msg).finalize().into_bytes().into())
-        .unwrap_or_default()
+    Hmac::<Sha1>::new_from_slice(key).map(|m| m.chain_update(msg).finalize().into_bytes().into()).unwrap_or_default()
 }
 
 /// Lower-case hex SHA-256 of `data`.
@@ -29,13 +25,7 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 /// Parses `yyyy-MM-ddTHH:mm:ssZ` (UTC, exactly 20 characters) into unix seconds.
 pub(crate) fn parse_iso8601_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z'
     {
         return None;
     }
@@ -44,10 +34,7 @@ pub(crate) fn parse_iso8601_utc(s: &str) -> Option<i64> {
         if !part.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        Some(
-            part.iter()
-                .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')),
-        )
+        Some(part.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
     };
     let year = i32::try_from(num(0..4)?).ok()?;
     let date = NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)?;
@@ -88,10 +75,7 @@ pub(crate) fn strip_port(host: &str) -> Option<&str> {
 
 /// First value of parameter `key` (exact, case-sensitive match).
 pub(crate) fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 #[cfg(test)]
@@ -100,10 +84,7 @@ mod tests {
 
     #[test]
     fn digests_known_answers() {
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         // RFC 4231 test case 2.
         assert_eq!(
             hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
@@ -119,14 +100,8 @@ mod tests {
     #[test]
     fn iso8601() {
         assert_eq!(parse_iso8601_utc("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_iso8601_utc("2024-01-01T00:00:00Z"),
-            Some(1_704_067_200)
-        );
-        assert_eq!(
-            parse_iso8601_utc("2024-02-29T23:59:59Z"),
-            Some(1_709_251_199)
-        );
+        assert_eq!(parse_iso8601_utc("2024-01-01T00:00:00Z"), Some(1_704_067_200));
+        assert_eq!(parse_iso8601_utc("2024-02-29T23:59:59Z"), Some(1_709_251_199));
         for bad in [
             "",
             "2024-01-01T00:00:00",

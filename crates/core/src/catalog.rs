@@ -59,11 +59,7 @@ pub struct Catalog {
 }
 
 fn region(id: &str, name: &str, zones: &[&str]) -> Region {
-    Region {
-        id: id.into(),
-        name: name.into(),
-        zones: zones.iter().map(|z| z.to_string()).collect(),
-    }
+    Region { id: id.into(), name: name.into(), zones: zones.iter().map(|z| z.to_string()).collect() }
 }
 
 impl Default for Catalog {
@@ -81,36 +77,19 @@ impl Default for Catalog {
             ("SA2.MEDIUM4", 2, 10),
             ("SA2.LARGE8", 3, 10),
         ] {
-            types.insert(
-                t.to_string(),
-                TypeQuota {
-                    enis,
-                    ips_per_eni: ips,
-                },
-            );
+            types.insert(t.to_string(), TypeQuota { enis, ips_per_eni: ips });
         }
         Self {
             tencent_regions: vec![
-                region(
-                    "ap-guangzhou",
-                    "South China (Guangzhou)",
-                    &["ap-guangzhou-3", "ap-guangzhou-4"],
-                ),
-                region(
-                    "ap-shanghai",
-                    "East China (Shanghai)",
-                    &["ap-shanghai-2", "ap-shanghai-3"],
-                ),
+                region("ap-guangzhou", "South China (Guangzhou)", &["ap-guangzhou-3", "ap-guangzhou-4"]),
+                region("ap-shanghai", "East China (Shanghai)", &["ap-shanghai-2", "ap-shanghai-3"]),
             ],
             ens_regions: vec![
                 region("cn-beijing-15", "Beijing Unicom 15", &["cn-beijing-15"]),
                 region("cn-hangzhou-14", "Hangzhou Telecom 14", &["cn-hangzhou-14"]),
             ],
             instance_types: types,
-            default_type: TypeQuota {
-                enis: 4,
-                ips_per_eni: 10,
-            },
+            default_type: TypeQuota { enis: 4, ips_per_eni: 10 },
             unattached_ips_per_eni: 20,
             groups_per_eni: 5,
             groups_per_region: 50,
@@ -139,16 +118,12 @@ impl Catalog {
 
     /// Whether `zone` belongs to `region` of `cloud`.
     pub fn has_zone(&self, cloud: Cloud, region: &str, zone: &str) -> bool {
-        self.region(cloud, region)
-            .is_some_and(|r| r.zones.iter().any(|z| z == zone))
+        self.region(cloud, region).is_some_and(|r| r.zones.iter().any(|z| z == zone))
     }
 
     /// Quotas for an instance type; any plausible type is accepted.
     pub fn type_quota(&self, instance_type: &str) -> TypeQuota {
-        self.instance_types
-            .get(&instance_type.to_ascii_uppercase())
-            .copied()
-            .unwrap_or(self.default_type)
+        self.instance_types.get(&instance_type.to_ascii_uppercase()).copied().unwrap_or(self.default_type)
     }
 
     /// ENIs an instance may hold in a cloud.

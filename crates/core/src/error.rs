@@ -81,11 +81,7 @@ pub enum Error {
     Missing { field: String },
     /// The resource is in a state that forbids the operation.
     #[error("the {} {id} is {state}, which does not allow this operation", kind.name())]
-    InvalidState {
-        kind: Kind,
-        id: String,
-        state: String,
-    },
+    InvalidState { kind: Kind, id: String, state: String },
     /// The operation is not allowed on a primary ENI.
     #[error("{id} is a primary network interface")]
     PrimaryEni { id: String },

@@ -8,9 +8,7 @@ const ALNUM: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 fn tail(len: usize) -> String {
     let mut rng = rand::thread_rng();
-    (0..len)
-        .map(|_| ALNUM[rng.gen_range(0..ALNUM.len())] as char)
-        .collect()
+    (0..len).map(|_| ALNUM[rng.gen_range(0..ALNUM.len())] as char).collect()
 }
 
 /// What kind of ID to make; the prefix depends on the cloud.
@@ -60,9 +58,7 @@ pub fn is_valid(cloud: Cloud, kind: IdKind, id: &str) -> bool {
     let Some(rest) = id.strip_prefix(prefix(cloud, kind)) else {
         return false;
     };
-    let ok_chars = rest
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+    let ok_chars = rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
     match cloud {
         Cloud::Tencent => rest.len() == 8 && ok_chars,
         Cloud::Ens => (4..=40).contains(&rest.len()) && ok_chars,
@@ -80,9 +76,7 @@ pub fn access_key() -> (String, String) {
     let upper = |n: usize| -> String {
         let set = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         let mut rng = rand::thread_rng();
-        (0..n)
-            .map(|_| set[rng.gen_range(0..set.len())] as char)
-            .collect()
+        (0..n).map(|_| set[rng.gen_range(0..set.len())] as char).collect()
     };
     (format!("AKID{}", upper(32)), upper(32))
 }
@@ -103,13 +97,7 @@ mod tests {
     #[test]
     fn generated_ids_validate() {
         for cloud in [Cloud::Tencent, Cloud::Ens] {
-            for kind in [
-                IdKind::Vpc,
-                IdKind::Subnet,
-                IdKind::SecurityGroup,
-                IdKind::Instance,
-                IdKind::Eni,
-            ] {
+            for kind in [IdKind::Vpc, IdKind::Subnet, IdKind::SecurityGroup, IdKind::Instance, IdKind::Eni] {
                 let id = generate(cloud, kind);
                 assert!(is_valid(cloud, kind, &id), "{id}");
             }

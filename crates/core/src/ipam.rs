@@ -23,10 +23,7 @@ pub struct Cidr {
 impl Cidr {
     /// Parses `a.b.c.d/n`; host bits must be zero.
     pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
-        let bad = || Error::Malformed {
-            field: field.into(),
-            value: text.into(),
-        };
+        let bad = || Error::Malformed { field: field.into(), value: text.into() };
         let (addr, len) = text.split_once('/').ok_or_else(bad)?;
         let addr: Ipv4Addr = addr.parse().map_err(|_| bad())?;
         let prefix: u8 = len.parse().map_err(|_| bad())?;
@@ -100,12 +97,7 @@ fn mask(prefix: u8) -> u32 {
 
 /// Parses an IPv4 address given by a user.
 pub fn parse_ip(field: &str, text: &str) -> Result<u32, Error> {
-    text.parse::<Ipv4Addr>()
-        .map(u32::from)
-        .map_err(|_| Error::Malformed {
-            field: field.into(),
-            value: text.into(),
-        })
+    text.parse::<Ipv4Addr>().map(u32::from).map_err(|_| Error::Malformed { field: field.into(), value: text.into() })
 }
 
 /// Formats an address.
@@ -116,28 +108,18 @@ pub fn format_ip(ip: u32) -> String {
 /// Checks that a specific address may be requested in `subnet`.
 pub fn check_requestable(subnet_id: &str, cidr: &Cidr, ip: u32) -> Result<(), Error> {
     if !cidr.contains(ip) || cidr.is_reserved(ip) {
-        return Err(Error::AddressOutOfSubnet {
-            ip: format_ip(ip),
-            subnet: subnet_id.into(),
-        });
+        return Err(Error::AddressOutOfSubnet { ip: format_ip(ip), subnet: subnet_id.into() });
     }
     Ok(())
 }
 
 /// Picks `count` free addresses from `cidr`, lowest first, skipping reserved and `used`.
-pub fn pick_free(
-    subnet_id: &str,
-    cidr: &Cidr,
-    used: &HashSet<u32>,
-    count: usize,
-) -> Result<Vec<u32>, Error> {
+pub fn pick_free(subnet_id: &str, cidr: &Cidr, used: &HashSet<u32>, count: usize) -> Result<Vec<u32>, Error> {
     let mut out = Vec::with_capacity(count);
     let mut ip = cidr.network + 2;
     while out.len() < count {
         if ip >= cidr.last() {
-            return Err(Error::SubnetExhausted {
-                subnet: subnet_id.into(),
-            });
+            return Err(Error::SubnetExhausted { subnet: subnet_id.into() });
         }
         if !used.contains(&ip) {
             out.push(ip);
@@ -181,10 +163,7 @@ mod tests {
         let c = Cidr::parse("x", "10.0.0.0/29").unwrap();
         let used: HashSet<u32> = [parse_ip("", "10.0.0.2").unwrap()].into_iter().collect();
         let got = pick_free("s", &c, &used, 2).unwrap();
-        assert_eq!(
-            got.iter().map(|i| format_ip(*i)).collect::<Vec<_>>(),
-            ["10.0.0.3", "10.0.0.4"]
-        );
+        assert_eq!(got.iter().map(|i| format_ip(*i)).collect::<Vec<_>>(), ["10.0.0.3", "10.0.0.4"]);
         // 8 addresses: .0 network, .1 gateway, .7 broadcast reserved; .2 used; .3-.6 free = 4
         assert!(pick_free("s", &c, &used, 5).is_err());
         assert_eq!(pick_free("s", &c, &used, 4).unwrap().len(), 4);
@@ -194,10 +173,7 @@ mod tests {
     fn reserved_addresses_cannot_be_requested() {
         let c = Cidr::parse("x", "10.0.0.0/24").unwrap();
         for ip in ["10.0.0.0", "10.0.0.1", "10.0.0.255", "10.0.1.5"] {
-            assert!(
-                check_requestable("s", &c, parse_ip("", ip).unwrap()).is_err(),
-                "{ip}"
-            );
+            assert!(check_requestable("s", &c, parse_ip("", ip).unwrap()).is_err(), "{ip}");
         }
         assert!(check_requestable("s", &c, parse_ip("", "10.0.0.2").unwrap()).is_ok());
     }

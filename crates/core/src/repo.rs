@@ -42,25 +42,12 @@ resource!(Eni, "eni", Kind::Eni);
 resource!(Task, "task", Kind::Task);
 
 fn decode<T: DeserializeOwned>(rec: &Record) -> Result<T, Error> {
-    serde_json::from_str(&rec.body)
-        .map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", rec.kind, rec.id)).into())
+    serde_json::from_str(&rec.body).map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", rec.kind, rec.id)).into())
 }
 
-fn encode<T: Serialize>(
-    kind: &str,
-    id: &str,
-    account: &str,
-    scope: String,
-    value: &T,
-) -> Result<Record, Error> {
+fn encode<T: Serialize>(kind: &str, id: &str, account: &str, scope: String, value: &T) -> Result<Record, Error> {
     let body = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(Record {
-        kind: kind.into(),
-        id: id.into(),
-        account: account.into(),
-        scope,
-        body,
-    })
+    Ok(Record { kind: kind.into(), id: id.into(), account: account.into(), scope, body })
 }
 
 fn to_record<R: Resource>(r: &R) -> Result<Record, Error> {
@@ -70,27 +57,19 @@ fn to_record<R: Resource>(r: &R) -> Result<Record, Error> {
 /// Loads a resource visible in `scope`, or `None`.
 pub fn find<R: Resource>(tx: &mut dyn Tx, scope: &Scope, id: &str) -> Result<Option<R>, Error> {
     match tx.get(R::KIND, id)? {
-        Some(rec) if rec.account == scope.account && rec.scope == scope.key() => {
-            Ok(Some(decode(&rec)?))
-        }
+        Some(rec) if rec.account == scope.account && rec.scope == scope.key() => Ok(Some(decode(&rec)?)),
         _ => Ok(None),
     }
 }
 
 /// Loads a resource visible in `scope`, or [`Error::NotFound`].
 pub fn load<R: Resource>(tx: &mut dyn Tx, scope: &Scope, id: &str) -> Result<R, Error> {
-    find(tx, scope, id)?.ok_or_else(|| Error::NotFound {
-        kind: R::DOMAIN,
-        id: id.into(),
-    })
+    find(tx, scope, id)?.ok_or_else(|| Error::NotFound { kind: R::DOMAIN, id: id.into() })
 }
 
 /// Every resource of a type in `scope`, oldest first.
 pub fn list<R: Resource>(tx: &mut dyn Tx, scope: &Scope) -> Result<Vec<R>, Error> {
-    tx.list(R::KIND, &scope.account, &scope.key())?
-        .iter()
-        .map(decode)
-        .collect()
+    tx.list(R::KIND, &scope.account, &scope.key())?.iter().map(decode).collect()
 }
 
 /// How many resources of a type exist in `scope`.

@@ -37,11 +37,7 @@ pub struct Scope {
 impl Scope {
     /// Builds a scope.
     pub fn new(account: impl Into<String>, cloud: Cloud, region: impl Into<String>) -> Self {
-        Self {
-            account: account.into(),
-            cloud,
-            region: region.into(),
-        }
+        Self { account: account.into(), cloud, region: region.into() }
     }
 
     /// The store partition key, `cloud/region`.

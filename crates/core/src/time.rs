@@ -23,10 +23,7 @@ fn datetime(ms: i64) -> chrono::DateTime<chrono::Utc> {
 mod tests {
     #[test]
     fn formats_both_styles() {
-        assert_eq!(
-            super::format_space(1_551_113_065_000),
-            "2019-02-25 16:44:25"
-        );
+        assert_eq!(super::format_space(1_551_113_065_000), "2019-02-25 16:44:25");
         assert_eq!(super::format_iso(1_551_113_065_000), "2019-02-25T16:44:25Z");
     }
 }

@@ -1,1 +1,62 @@
-fn main() {}
+//! The `eniplane` binary: `serve` runs the control plane, `account create` adds a tenant.
+
+mod accounts;
+mod config;
+mod http;
+mod worker;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// A self-hostable cloud network control plane speaking the Tencent Cloud VPC and Alibaba Cloud
+/// ENS APIs.
+#[derive(Parser)]
+#[command(name = "eniplane", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(config::ServeArgs),
+    /// Manage accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account with an access key pair.
+    Create {
+        /// Account name (unique).
+        name: String,
+        /// Data directory of the embedded store.
+        #[arg(long, default_value = config::DEFAULT_DATA_DIR)]
+        data_dir: PathBuf,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => http::serve(args),
+        Command::Account { command: AccountCommand::Create { name, data_dir, json } } => {
+            accounts::create_command(&name, &data_dir, json)
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("eniplane: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

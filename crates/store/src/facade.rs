@@ -73,10 +73,7 @@ impl Store {
         let engine = self.engine.clone();
         let (job, slot) = wrap(f);
         let run = tokio::task::spawn_blocking(move || engine.write(job)).await;
-        finish(
-            run.unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string()))),
-            slot,
-        )
+        finish(run.unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string()))), slot)
     }
 
     /// Runs `f` in a read transaction.
@@ -121,8 +118,7 @@ impl Store {
             Ok(ok)
         };
         match self.engine.read(&mut job) {
-            Ok(()) => out
-                .unwrap_or_else(|| Err(StoreError::Unavailable("read did not run".into()).into())),
+            Ok(()) => out.unwrap_or_else(|| Err(StoreError::Unavailable("read did not run".into()).into())),
             Err(e) => Err(e.into()),
         }
     }
@@ -147,7 +143,5 @@ where
 
 fn finish<R, E: From<StoreError>>(run: Result<(), StoreError>, slot: Slot<R, E>) -> Result<R, E> {
     run.map_err(E::from)?;
-    slot.lock()
-        .take()
-        .unwrap_or_else(|| Err(StoreError::Unavailable("transaction did not run".into()).into()))
+    slot.lock().take().unwrap_or_else(|| Err(StoreError::Unavailable("transaction did not run".into()).into()))
 }

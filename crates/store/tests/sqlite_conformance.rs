@@ -26,9 +26,6 @@ async fn sqlite_data_survives_reopen() {
             .unwrap();
     }
     let store = eniplane_store::Store::open_sqlite(dir.path()).unwrap();
-    let got = store
-        .read(|tx: &mut dyn eniplane_store::Tx| tx.get("vpc", "vpc-1"))
-        .await
-        .unwrap();
+    let got = store.read(|tx: &mut dyn eniplane_store::Tx| tx.get("vpc", "vpc-1")).await.unwrap();
     assert!(got.is_some());
 }

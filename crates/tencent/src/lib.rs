@@ -1,1 +1,44 @@
-//! placeholder
+//! The Tencent Cloud API 3.0 dialect: VPC (2017-03-12) and the CVM instance actions.
+//!
+//! Request pipeline ([`handle`]): read the envelope (TC3 headers + JSON/flattened parameters, or
+//! the legacy `Signature` form), authenticate, check version/action/region, rate-limit,
+//! authorize, decode the typed request, run the handler, encode `{"Response": {…, "RequestId"}}`.
+//! Every failure is rendered by [`error::ApiError`] into the error envelope, always HTTP 200 with
+//! `Content-Type: application/json` exactly (the Python SDK needs both).
+
+mod actions;
+mod auth;
+mod context;
+pub mod error;
+mod filters;
+mod protocol;
+mod views;
+
+use eniplane_api::{HttpRequest, HttpResponse, Services};
+use eniplane_core::{ids, Cloud};
+
+pub use actions::names as action_names;
+pub use error::ApiError;
+
+/// The API version both services speak.
+pub const VERSION: &str = "2017-03-12";
+
+/// Whether a request speaks this dialect: TC3 headers, or legacy parameters with this version.
+pub fn claims(req: &HttpRequest) -> bool {
+    protocol::looks_like_tencent(req)
+}
+
+/// Serves one request.
+pub async fn handle(svc: &Services, req: HttpRequest) -> HttpResponse {
+    let request_id = ids::request_id(Cloud::Tencent);
+    let result = protocol::serve(svc, &req, &request_id).await;
+    match result {
+        Ok(body) => protocol::success(body, &request_id),
+        Err(e) => e.render(&request_id),
+    }
+}
+
+/// The error envelope for a request refused before it was read (body too large).
+pub fn reject(code: &'static str, message: String) -> HttpResponse {
+    ApiError::new(code, message).render(&ids::request_id(Cloud::Tencent))
+}

@@ -14,10 +14,7 @@ const FORM_SHA: &str = "9479b733858289da87d869582fc7131f7fe907a162ab881e7dc8cf5b
 const FORM_SIG: &str = "e8443bc390124bd3fb4632d369dd40f9d523f0e7c17e91d390f11d375280ecaf";
 
 fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn secrets(id: &str) -> Option<String> {
@@ -36,19 +33,8 @@ fn doc_headers(auth: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-fn run(
-    headers: &[(&str, &str)],
-    query: &str,
-    body: &[u8],
-    now: i64,
-) -> Result<Acs3Verified, AuthError> {
-    let req = RequestView {
-        method: "POST",
-        path: "/",
-        raw_query: query,
-        headers,
-        body,
-    };
+fn run(headers: &[(&str, &str)], query: &str, body: &[u8], now: i64) -> Result<Acs3Verified, AuthError> {
+    let req = RequestView { method: "POST", path: "/", raw_query: query, headers, body };
     verify(&req, now, 900, &mut secrets)
 }
 
@@ -57,24 +43,11 @@ const DOC_QUERY: &str = "NetworkInterfaceId=eni-58z57orgmt6d1%2A%2A%2A%2A";
 #[test]
 fn doc_vector_intermediates() {
     let headers = doc_headers("");
-    let signed: Vec<String> = [
-        "host",
-        "x-acs-action",
-        "x-acs-content-sha256",
-        "x-acs-date",
-        "x-acs-signature-nonce",
-        "x-acs-version",
-    ]
-    .map(String::from)
-    .to_vec();
-    let creq = canonical_request(
-        "POST",
-        "/",
-        &parse_params(DOC_QUERY),
-        &headers,
-        &signed,
-        EMPTY_SHA,
-    );
+    let signed: Vec<String> =
+        ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"]
+            .map(String::from)
+            .to_vec();
+    let creq = canonical_request("POST", "/", &parse_params(DOC_QUERY), &headers, &signed, EMPTY_SHA);
     assert_eq!(
         creq,
         "POST\n/\nNetworkInterfaceId=eni-58z57orgmt6d1%2A%2A%2A%2A\nhost:ens.aliyuncs.com\n\
@@ -83,10 +56,7 @@ fn doc_vector_intermediates() {
          host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version\n\
          e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
-    assert_eq!(
-        sha256_hex(creq.as_bytes()),
-        "ee928fbdb59db1009c7022ff8aa3bfdeafa523809c5ceb7aa0426a1d3536f998"
-    );
+    assert_eq!(sha256_hex(creq.as_bytes()), "ee928fbdb59db1009c7022ff8aa3bfdeafa523809c5ceb7aa0426a1d3536f998");
     assert_eq!(
         signature("testsecret", &string_to_sign(&creq)),
         "9f12c25ba43ab236ccaa7f354cb883c2712b545239d3d7b0c4edda6ddf814cef"
@@ -110,18 +80,13 @@ fn doc_vector_verifies_and_signer_reproduces_it() {
         "POST",
         "ens.aliyuncs.com",
         &p(&[("NetworkInterfaceId", "eni-58z57orgmt6d1****")]),
-        &[
-            ("x-acs-action", "DetachNetworkInterface"),
-            ("X-Acs-Version", "2017-11-10"),
-        ],
+        &[("x-acs-action", "DetachNetworkInterface"), ("X-Acs-Version", "2017-11-10")],
         b"",
         "2024-01-01T00:00:00Z",
         "00000000000000000000000000000001",
     );
-    let mut expected: Vec<(String, String)> = doc_headers(DOC_AUTH)
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    let mut expected: Vec<(String, String)> =
+        doc_headers(DOC_AUTH).into_iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
     let auth = expected.pop().unwrap();
     expected.sort();
     expected.push(auth);
@@ -163,10 +128,7 @@ fn python_vector_with_space_non_ascii_and_form_body() {
         assert!(run(&headers, q, FORM_BODY, T0).is_ok(), "{q}");
     }
     let q = "NetworkInterfaceName=a+c%2A~%2F%C3%A9&EnsRegionId=cn-beijing-15";
-    assert!(matches!(
-        run(&headers, q, FORM_BODY, T0),
-        Err(AuthError::Mismatch { .. })
-    ));
+    assert!(matches!(run(&headers, q, FORM_BODY, T0), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
@@ -175,28 +137,15 @@ fn one_byte_body_change_fails() {
     let q = "EnsRegionId=cn-beijing-15&NetworkInterfaceName=a%20b%2A~%2F%C3%A9";
     let mut body = FORM_BODY.to_vec();
     body[0] ^= 1;
-    assert_eq!(
-        run(&form_headers(&auth), q, &body, T0),
-        Err(AuthError::PayloadHash)
-    );
+    assert_eq!(run(&form_headers(&auth), q, &body, T0), Err(AuthError::PayloadHash));
     // Without x-acs-content-sha256 the computed hash goes into the canonical request and the signature fails.
-    let headers: Vec<_> = form_headers(&auth)
-        .into_iter()
-        .filter(|(n, _)| *n != "x-acs-content-sha256")
-        .collect();
-    assert!(matches!(
-        run(&headers, q, &body, T0),
-        Err(AuthError::Mismatch { .. })
-    ));
+    let headers: Vec<_> = form_headers(&auth).into_iter().filter(|(n, _)| *n != "x-acs-content-sha256").collect();
+    assert!(matches!(run(&headers, q, &body, T0), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
 fn signer_round_trip_with_space_and_non_ascii() {
-    let query = p(&[
-        ("NetworkInterfaceName", "a b*~/é"),
-        ("SecurityGroupIds", r#"["sg-1","sg-2"]"#),
-        ("Empty", ""),
-    ]);
+    let query = p(&[("NetworkInterfaceName", "a b*~/é"), ("SecurityGroupIds", r#"["sg-1","sg-2"]"#), ("Empty", "")]);
     let body = "Password=p%40ss+w%2Frd%2A".as_bytes();
     let sent = sign(
         "testak",
@@ -213,95 +162,47 @@ fn signer_round_trip_with_space_and_non_ascii() {
         "2024-01-01T00:00:00Z",
         "nonce-1",
     );
-    let raw: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&query)
-        .finish();
+    let raw: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&query).finish();
     let headers: Vec<(&str, &str)> = sent.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let ok = run(&headers, &raw, body, T0 + 60).unwrap();
     assert_eq!(ok.nonce, "nonce-1");
-    assert!(matches!(
-        run(&headers, &raw, b"Password=p%40ss+w%2Frd%2B", T0),
-        Err(AuthError::PayloadHash)
-    ));
+    assert!(matches!(run(&headers, &raw, b"Password=p%40ss+w%2Frd%2B", T0), Err(AuthError::PayloadHash)));
     // The port is signed verbatim: a proxy that drops it breaks the signature.
-    let stripped: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|&(n, v)| {
-            if n == "host" {
-                (n, "127.0.0.1")
-            } else {
-                (n, v)
-            }
-        })
-        .collect();
-    assert!(matches!(
-        run(&stripped, &raw, body, T0),
-        Err(AuthError::Mismatch { .. })
-    ));
+    let stripped: Vec<(&str, &str)> =
+        headers.iter().map(|&(n, v)| if n == "host" { (n, "127.0.0.1") } else { (n, v) }).collect();
+    assert!(matches!(run(&stripped, &raw, body, T0), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
 fn missing_malformed_expired_unknown() {
-    let without = |name: &str| -> Vec<(&str, &str)> {
-        doc_headers(DOC_AUTH)
-            .into_iter()
-            .filter(|(n, _)| *n != name)
-            .collect()
-    };
+    let without =
+        |name: &str| -> Vec<(&str, &str)> { doc_headers(DOC_AUTH).into_iter().filter(|(n, _)| *n != name).collect() };
     let replace = |name: &'static str, v: &'static str| -> Vec<(&'static str, &'static str)> {
-        doc_headers(DOC_AUTH)
-            .into_iter()
-            .map(|(n, old)| (n, if n == name { v } else { old }))
-            .collect()
+        doc_headers(DOC_AUTH).into_iter().map(|(n, old)| (n, if n == name { v } else { old })).collect()
     };
-    assert_eq!(
-        run(&without("authorization"), DOC_QUERY, b"", T0),
-        Err(AuthError::Missing("Authorization".into()))
-    );
-    assert_eq!(
-        run(&without("x-acs-date"), DOC_QUERY, b"", T0),
-        Err(AuthError::Missing("x-acs-date".into()))
-    );
+    assert_eq!(run(&without("authorization"), DOC_QUERY, b"", T0), Err(AuthError::Missing("Authorization".into())));
+    assert_eq!(run(&without("x-acs-date"), DOC_QUERY, b"", T0), Err(AuthError::Missing("x-acs-date".into())));
     assert_eq!(
         run(&without("x-acs-signature-nonce"), DOC_QUERY, b"", T0),
         Err(AuthError::Missing("x-acs-signature-nonce".into()))
     );
     assert!(matches!(
-        run(
-            &replace("x-acs-date", "2024-01-01T00:00:00"),
-            DOC_QUERY,
-            b"",
-            T0
-        ),
+        run(&replace("x-acs-date", "2024-01-01T00:00:00"), DOC_QUERY, b"", T0),
         Err(AuthError::Malformed(_))
     ));
     assert!(run(&doc_headers(DOC_AUTH), DOC_QUERY, b"", T0 + 900).is_ok());
-    assert!(matches!(
-        run(&doc_headers(DOC_AUTH), DOC_QUERY, b"", T0 + 901),
-        Err(AuthError::Expired(_))
-    ));
-    assert!(matches!(
-        run(&doc_headers(DOC_AUTH), DOC_QUERY, b"", T0 - 901),
-        Err(AuthError::Expired(_))
-    ));
+    assert!(matches!(run(&doc_headers(DOC_AUTH), DOC_QUERY, b"", T0 + 901), Err(AuthError::Expired(_))));
+    assert!(matches!(run(&doc_headers(DOC_AUTH), DOC_QUERY, b"", T0 - 901), Err(AuthError::Expired(_))));
     let other = DOC_AUTH.replace("Credential=testak", "Credential=nobody");
-    assert_eq!(
-        run(&doc_headers(&other), DOC_QUERY, b"", T0),
-        Err(AuthError::UnknownKey)
-    );
+    assert_eq!(run(&doc_headers(&other), DOC_QUERY, b"", T0), Err(AuthError::UnknownKey));
     let unsigned_nonce = DOC_AUTH.replace("x-acs-signature-nonce;", "");
-    assert!(matches!(
-        run(&doc_headers(&unsigned_nonce), DOC_QUERY, b"", T0),
-        Err(AuthError::Malformed(_))
-    ));
+    assert!(matches!(run(&doc_headers(&unsigned_nonce), DOC_QUERY, b"", T0), Err(AuthError::Malformed(_))));
     assert_eq!(
         run(&doc_headers("HMAC-SHA1 x"), DOC_QUERY, b"", T0),
         Err(AuthError::UnsupportedMethod("HMAC-SHA1".into()))
     );
     let err = run(&doc_headers(DOC_AUTH), "NetworkInterfaceId=eni-x", b"", T0).unwrap_err();
-    let AuthError::Mismatch { string_to_sign } = err else {
-        panic!("{err:?}")
-    };
+    let AuthError::Mismatch { string_to_sign } = err else { panic!("{err:?}") };
     assert!(string_to_sign.starts_with("ACS3-HMAC-SHA256\n"));
 }
 
@@ -310,10 +211,7 @@ fn parse_authorization_forms() {
     let sig = "9f12c25ba43ab236ccaa7f354cb883c2712b545239d3d7b0c4edda6ddf814cef";
     for v in [
         format!("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-date,Signature={sig}"),
-        format!(
-            "ACS3-HMAC-SHA256  Credential=ak, SignedHeaders=host;x-acs-date , Signature={} ",
-            sig.to_uppercase()
-        ),
+        format!("ACS3-HMAC-SHA256  Credential=ak, SignedHeaders=host;x-acs-date , Signature={} ", sig.to_uppercase()),
     ] {
         let a = parse_authorization(&v).unwrap();
         assert_eq!(
@@ -331,37 +229,22 @@ fn parse_authorization_forms() {
         format!("ACS3-HMAC-SHA256 Credential=,SignedHeaders=host,Signature={sig}"),
         format!("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;;a,Signature={sig}"),
         format!("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host,Signature={sig}0"),
-        format!(
-            "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host,Signature={sig},Signature={sig}"
-        ),
+        format!("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host,Signature={sig},Signature={sig}"),
         format!("ACS3-HMAC-SHA256 Credential=ak,Signature={sig}"),
         "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host".into(),
         format!("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host,Signature={sig},X"),
         format!("Credential=ak,SignedHeaders=host,Signature={sig}"),
     ] {
-        assert!(
-            matches!(parse_authorization(&bad), Err(AuthError::Malformed(_))),
-            "{bad:?}"
-        );
+        assert!(matches!(parse_authorization(&bad), Err(AuthError::Malformed(_))), "{bad:?}");
     }
 }
 
 #[test]
 fn canonical_headers_trim_join_and_case() {
     let headers = [("X-A", "  one "), ("x-a", "two"), ("Host", "h:1")];
-    let signed = vec![
-        "host".to_string(),
-        "X-A".to_string(),
-        "x-missing".to_string(),
-    ];
-    assert_eq!(
-        canonical_headers(&headers, &signed),
-        "host:h:1\nx-a:one,two\nx-missing:\n"
-    );
-    assert_eq!(
-        canonical_query(&p(&[("b", "2"), ("a b", "é"), ("a", "*")])),
-        "a=%2A&a%20b=%C3%A9&b=2"
-    );
+    let signed = vec!["host".to_string(), "X-A".to_string(), "x-missing".to_string()];
+    assert_eq!(canonical_headers(&headers, &signed), "host:h:1\nx-a:one,two\nx-missing:\n");
+    assert_eq!(canonical_query(&p(&[("b", "2"), ("a b", "é"), ("a", "*")])), "a=%2A&a%20b=%C3%A9&b=2");
 }
 
 proptest! {

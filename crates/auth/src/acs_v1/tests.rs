@@ -4,10 +4,7 @@ use super::*;
 use proptest::prelude::*;
 
 fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn secrets(id: &str) -> Option<String> {
@@ -61,30 +58,18 @@ fn percent_encode_rules() {
     assert_eq!(percent_encode("+=&%"), "%2B%3D%26%25");
     assert_eq!(percent_encode("é"), "%C3%A9");
     assert_eq!(percent_encode("未命名"), "%E6%9C%AA%E5%91%BD%E5%90%8D");
-    assert_eq!(
-        percent_encode(r#"["sg-1", "sg-2"]"#),
-        "%5B%22sg-1%22%2C%20%22sg-2%22%5D"
-    );
+    assert_eq!(percent_encode(r#"["sg-1", "sg-2"]"#), "%5B%22sg-1%22%2C%20%22sg-2%22%5D");
 }
 
 #[test]
 fn parse_params_form_decodes() {
     assert_eq!(
         parse_params("a=x+y%2A~%2F%C3%A9&b=&c&d=%E6%9C%AA&e=1%2B1"),
-        p(&[
-            ("a", "x y*~/é"),
-            ("b", ""),
-            ("c", ""),
-            ("d", "未"),
-            ("e", "1+1")
-        ])
+        p(&[("a", "x y*~/é"), ("b", ""), ("c", ""), ("d", "未"), ("e", "1+1")])
     );
     assert!(parse_params("").is_empty());
     // Invalid UTF-8 and stray '%' are tolerated.
-    assert_eq!(
-        parse_params("x=%FF%&y"),
-        p(&[("x", "\u{FFFD}%"), ("y", "")])
-    );
+    assert_eq!(parse_params("x=%FF%&y"), p(&[("x", "\u{FFFD}%"), ("y", "")]));
 }
 
 #[test]
@@ -114,14 +99,7 @@ fn detach_vector_with_exact_string_to_sign() {
          %26Timestamp%3D2024-01-01T00%253A00%253A00Z%26Version%3D2017-11-10"
     );
     assert_eq!(sign("testsecret", &sts), "0lV7w8cEwBi8IG2P1niXUL2eIr0=");
-    let ok = verify(
-        "POST",
-        &with_sig(detach_params(), "0lV7w8cEwBi8IG2P1niXUL2eIr0="),
-        T0,
-        900,
-        &mut secrets,
-    )
-    .unwrap();
+    let ok = verify("POST", &with_sig(detach_params(), "0lV7w8cEwBi8IG2P1niXUL2eIr0="), T0, 900, &mut secrets).unwrap();
     assert_eq!(
         ok,
         AcsV1Verified {
@@ -145,14 +123,7 @@ fn edge_character_vector() {
          %26Timestamp%3D2024-01-01T00%253A00%253A00Z%26Version%3D2017-11-10"
     );
     assert_eq!(sign("testsecret", &sts), "zhY/1Mbbfi1mqd1gWvpWx36FGbY=");
-    assert!(verify(
-        "POST",
-        &with_sig(edge_params(), "zhY/1Mbbfi1mqd1gWvpWx36FGbY="),
-        T0,
-        900,
-        &mut secrets
-    )
-    .is_ok());
+    assert!(verify("POST", &with_sig(edge_params(), "zhY/1Mbbfi1mqd1gWvpWx36FGbY="), T0, 900, &mut secrets).is_ok());
 }
 
 #[test]
@@ -165,22 +136,13 @@ fn tea_and_core_wire_forms_decode_to_the_same_signature() {
     let sig_enc: String = form_urlencoded::byte_serialize(sig.as_bytes()).collect();
     for name in ["a+b%2A~%2F%C3%A9", "a%20b*%7E/%c3%a9"] {
         let q = format!("{base}&NetworkInterfaceName={name}&Signature={sig_enc}");
-        assert!(
-            verify("POST", &parse_params(&q), T0, 900, &mut secrets).is_ok(),
-            "{name}"
-        );
+        assert!(verify("POST", &parse_params(&q), T0, 900, &mut secrets).is_ok(), "{name}");
     }
 }
 
 #[test]
 fn canonical_order_is_by_key_then_value() {
-    let params = p(&[
-        ("b", "1"),
-        ("a", "2"),
-        ("a", "1"),
-        ("Signature", "x"),
-        ("B", ""),
-    ]);
+    let params = p(&[("b", "1"), ("a", "2"), ("a", "1"), ("Signature", "x"), ("B", "")]);
     assert_eq!(canonicalized_query(&params), "B=&a=1&a=2&b=1");
 }
 
@@ -189,87 +151,35 @@ fn mismatch_carries_string_to_sign() {
     let mut params = with_sig(detach_params(), "0lV7w8cEwBi8IG2P1niXUL2eIr0=");
     params[3].1 = "eni-other".into();
     let err = verify("POST", &params, T0, 900, &mut secrets).unwrap_err();
-    assert_eq!(
-        err,
-        AuthError::Mismatch {
-            string_to_sign: string_to_sign("POST", &params)
-        }
-    );
+    assert_eq!(err, AuthError::Mismatch { string_to_sign: string_to_sign("POST", &params) });
     let params = with_sig(detach_params(), "0lV7w8cEwBi8IG2P1niXUL2eIr0=");
-    assert!(matches!(
-        verify("GET", &params, T0, 900, &mut secrets),
-        Err(AuthError::Mismatch { .. })
-    ));
+    assert!(matches!(verify("GET", &params, T0, 900, &mut secrets), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
 fn missing_malformed_expired_unknown_unsupported() {
     let good = with_sig(detach_params(), "0lV7w8cEwBi8IG2P1niXUL2eIr0=");
-    let without = |key: &str| -> Vec<(String, String)> {
-        good.iter().filter(|(k, _)| k != key).cloned().collect()
-    };
+    let without = |key: &str| -> Vec<(String, String)> { good.iter().filter(|(k, _)| k != key).cloned().collect() };
     let replace = |key: &str, v: &str| -> Vec<(String, String)> {
-        good.iter()
-            .map(|(k, old)| {
-                (
-                    k.clone(),
-                    if k == key { v.to_string() } else { old.clone() },
-                )
-            })
-            .collect()
+        good.iter().map(|(k, old)| (k.clone(), if k == key { v.to_string() } else { old.clone() })).collect()
     };
-    for key in [
-        "Signature",
-        "SignatureMethod",
-        "AccessKeyId",
-        "Timestamp",
-        "SignatureNonce",
-    ] {
-        assert_eq!(
-            verify("POST", &without(key), T0, 900, &mut secrets),
-            Err(AuthError::Missing(key.into()))
-        );
+    for key in ["Signature", "SignatureMethod", "AccessKeyId", "Timestamp", "SignatureNonce"] {
+        assert_eq!(verify("POST", &without(key), T0, 900, &mut secrets), Err(AuthError::Missing(key.into())));
     }
     assert_eq!(
-        verify(
-            "POST",
-            &replace("SignatureMethod", "HMAC-SHA256"),
-            T0,
-            900,
-            &mut secrets
-        ),
+        verify("POST", &replace("SignatureMethod", "HMAC-SHA256"), T0, 900, &mut secrets),
         Err(AuthError::UnsupportedMethod("HMAC-SHA256".into()))
     );
-    for ts in [
-        "2024-01-01 00:00:00",
-        "1704067200",
-        "2024-01-01T00:00:00.000Z",
-        "",
-    ] {
+    for ts in ["2024-01-01 00:00:00", "1704067200", "2024-01-01T00:00:00.000Z", ""] {
         assert!(matches!(
             verify("POST", &replace("Timestamp", ts), T0, 900, &mut secrets),
             Err(AuthError::Malformed(_))
         ));
     }
     assert!(verify("POST", &good, T0 + 900, 900, &mut secrets).is_ok());
-    assert!(matches!(
-        verify("POST", &good, T0 + 901, 900, &mut secrets),
-        Err(AuthError::Expired(_))
-    ));
-    assert!(matches!(
-        verify("POST", &good, T0 - 901, 900, &mut secrets),
-        Err(AuthError::Expired(_))
-    ));
-    assert_eq!(
-        verify(
-            "POST",
-            &replace("AccessKeyId", "nobody"),
-            T0,
-            900,
-            &mut secrets
-        ),
-        Err(AuthError::UnknownKey)
-    );
+    assert!(matches!(verify("POST", &good, T0 + 901, 900, &mut secrets), Err(AuthError::Expired(_))));
+    assert!(matches!(verify("POST", &good, T0 - 901, 900, &mut secrets), Err(AuthError::Expired(_))));
+    assert_eq!(verify("POST", &replace("AccessKeyId", "nobody"), T0, 900, &mut secrets), Err(AuthError::UnknownKey));
 }
 
 proptest! {

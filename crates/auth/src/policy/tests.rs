@@ -18,11 +18,7 @@ fn wildcard_table() {
         ("ens:Describe*", "ens:DescribeNetworkInterfaces", true),
         ("ens:Describe*", "ens:DetachNetworkInterface", false),
         ("ens:*NetworkInterface", "ens:DetachNetworkInterface", true),
-        (
-            "ens:*NetworkInterface",
-            "ens:DetachNetworkInterfaces",
-            false,
-        ),
+        ("ens:*NetworkInterface", "ens:DetachNetworkInterfaces", false),
         ("ens:?etach*", "ens:DetachNetworkInterface", true),
         ("ens:?etach*", "ens:etach", false),
         ("a*b*c", "aXbYbZc", true),
@@ -33,22 +29,13 @@ fn wildcard_table() {
     for (pat, text, want) in cases {
         assert_eq!(wildcard_match(pat, text, false), want, "{pat} vs {text}");
     }
-    assert!(wildcard_match(
-        "ENS:detach*",
-        "ens:DetachNetworkInterface",
-        true
-    ));
-    assert!(!wildcard_match(
-        "ENS:detach*",
-        "ens:DetachNetworkInterface",
-        false
-    ));
+    assert!(wildcard_match("ENS:detach*", "ens:DetachNetworkInterface", true));
+    assert!(!wildcard_match("ENS:detach*", "ens:DetachNetworkInterface", false));
 }
 
 #[test]
 fn parses_ram_and_cam_spellings() {
-    let ram =
-        doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:*","Resource":"*"}]}"#);
+    let ram = doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:*","Resource":"*"}]}"#);
     assert_eq!(ram.version.as_deref(), Some("1"));
     assert_eq!(ram.statement[0].effect, Effect::Allow);
     assert_eq!(ram.statement[0].action, ["ens:*"]);
@@ -59,25 +46,16 @@ fn parses_ram_and_cam_spellings() {
     assert_eq!(cam.statement[0].effect, Effect::Deny);
     assert_eq!(cam.statement[0].action, ["vpc:DescribeVpcs", "vpc:Create*"]);
     assert_eq!(cam.statement[0].resource, ["*"]);
-    assert!(PolicyDocument::from_json(
-        r#"{"Statement":[{"Effect":"Maybe","Action":"*","Resource":"*"}]}"#
-    )
-    .is_err());
-    assert!(PolicyDocument::from_json(
-        r#"{"Statement":[{"Effect":"Allow","Action":1,"Resource":"*"}]}"#
-    )
-    .is_err());
+    assert!(PolicyDocument::from_json(r#"{"Statement":[{"Effect":"Maybe","Action":"*","Resource":"*"}]}"#).is_err());
+    assert!(PolicyDocument::from_json(r#"{"Statement":[{"Effect":"Allow","Action":1,"Resource":"*"}]}"#).is_err());
     assert!(PolicyDocument::from_json("not json").is_err());
     assert!(doc("{}").statement.is_empty());
 }
 
 #[test]
 fn evaluation_table() {
-    let allow_ens =
-        doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:*","Resource":"*"}]}"#);
-    let deny_detach = doc(
-        r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":["ens:Detach*"],"Resource":"*"}]}"#,
-    );
+    let allow_ens = doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:*","Resource":"*"}]}"#);
+    let deny_detach = doc(r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":["ens:Detach*"],"Resource":"*"}]}"#);
     let allow_instance = doc(
         r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:StartInstance","Resource":"acs:ens:*:123:instance/i-?1"}]}"#,
     );
@@ -97,106 +75,36 @@ fn evaluation_table() {
         (vec![&allow_ens], "ens:DetachNetworkInterface", "*", Allow),
         (vec![&allow_ens], "ENS:detachnetworkinterface", "*", Allow),
         (vec![&allow_ens], "vpc:DescribeVpcs", "*", ImplicitDeny),
-        (
-            vec![&allow_ens, &deny_detach],
-            "ens:DetachNetworkInterface",
-            "*",
-            ExplicitDeny,
-        ),
-        (
-            vec![&deny_detach, &allow_ens],
-            "ens:DetachNetworkInterface",
-            "*",
-            ExplicitDeny,
-        ),
-        (
-            vec![&allow_ens, &deny_detach],
-            "ens:AttachNetworkInterface",
-            "*",
-            Allow,
-        ),
-        (
-            vec![&deny_detach],
-            "ens:AttachNetworkInterface",
-            "*",
-            ImplicitDeny,
-        ),
-        (
-            vec![&allow_instance],
-            "ens:StartInstance",
-            "acs:ens:*:123:instance/i-x1",
-            Allow,
-        ),
-        (
-            vec![&allow_instance],
-            "ens:StartInstance",
-            "acs:ens:*:123:instance/i-xx1",
-            ImplicitDeny,
-        ),
-        (
-            vec![&allow_instance],
-            "ens:StartInstance",
-            "ACS:ens:*:123:instance/i-x1",
-            ImplicitDeny,
-        ),
-        (
-            vec![&allow_instance],
-            "ens:StopInstance",
-            "acs:ens:*:123:instance/i-x1",
-            ImplicitDeny,
-        ),
-        (
-            vec![&cam],
-            "vpc:AttachNetworkInterface",
-            "qcs::vpc:ap-guangzhou:uin/1:eni/eni-1",
-            Allow,
-        ),
+        (vec![&allow_ens, &deny_detach], "ens:DetachNetworkInterface", "*", ExplicitDeny),
+        (vec![&deny_detach, &allow_ens], "ens:DetachNetworkInterface", "*", ExplicitDeny),
+        (vec![&allow_ens, &deny_detach], "ens:AttachNetworkInterface", "*", Allow),
+        (vec![&deny_detach], "ens:AttachNetworkInterface", "*", ImplicitDeny),
+        (vec![&allow_instance], "ens:StartInstance", "acs:ens:*:123:instance/i-x1", Allow),
+        (vec![&allow_instance], "ens:StartInstance", "acs:ens:*:123:instance/i-xx1", ImplicitDeny),
+        (vec![&allow_instance], "ens:StartInstance", "ACS:ens:*:123:instance/i-x1", ImplicitDeny),
+        (vec![&allow_instance], "ens:StopInstance", "acs:ens:*:123:instance/i-x1", ImplicitDeny),
+        (vec![&cam], "vpc:AttachNetworkInterface", "qcs::vpc:ap-guangzhou:uin/1:eni/eni-1", Allow),
         (
             vec![&cam],
             "vpc:DisassociateNetworkInterfaceSecurityGroups",
             "qcs::vpc:ap-guangzhou:uin/1:eni/eni-1",
             ExplicitDeny,
         ),
-        (
-            vec![&cam],
-            "vpc:DisassociateNetworkInterfaceSecurityGroups",
-            "*",
-            Allow,
-        ),
+        (vec![&cam], "vpc:DisassociateNetworkInterfaceSecurityGroups", "*", Allow),
         (vec![&cam], "vpc:DescribeVpcs", "*", ImplicitDeny),
-        (
-            vec![&conditional_allow],
-            "ens:DescribeInstances",
-            "*",
-            ImplicitDeny,
-        ),
-        (
-            vec![&allow_ens, &conditional_deny],
-            "ens:DeleteNetworkInterfaces",
-            "*",
-            ExplicitDeny,
-        ),
-        (
-            vec![&allow_ens, &conditional_deny],
-            "ens:DescribeInstances",
-            "*",
-            Allow,
-        ),
+        (vec![&conditional_allow], "ens:DescribeInstances", "*", ImplicitDeny),
+        (vec![&allow_ens, &conditional_deny], "ens:DeleteNetworkInterfaces", "*", ExplicitDeny),
+        (vec![&allow_ens, &conditional_deny], "ens:DescribeInstances", "*", Allow),
     ];
     for (policies, action, resource, want) in cases {
         let owned: Vec<PolicyDocument> = policies.into_iter().cloned().collect();
-        assert_eq!(
-            evaluate(&owned, action, resource),
-            want,
-            "{action} on {resource}"
-        );
+        assert_eq!(evaluate(&owned, action, resource), want, "{action} on {resource}");
     }
 }
 
 #[test]
 fn statement_without_action_or_resource_matches_nothing() {
-    let d =
-        doc(r#"{"Statement":[{"Effect":"Deny","Resource":"*"},{"Effect":"Allow","Action":"*"}]}"#);
+    let d = doc(r#"{"Statement":[{"Effect":"Deny","Resource":"*"},{"Effect":"Allow","Action":"*"}]}"#);
     assert_eq!(evaluate(&[d], "ens:Anything", "*"), Decision::ImplicitDeny);
 }
 

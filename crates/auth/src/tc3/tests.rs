@@ -3,8 +3,7 @@
 use super::*;
 use proptest::prelude::*;
 
-const OFFICIAL_BODY: &str =
-    r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
+const OFFICIAL_BODY: &str = r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
 const OFFICIAL_TS: i64 = 1_551_113_065;
 const MASKED_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3*******";
 const EXAMPLE_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
@@ -22,11 +21,7 @@ fn official_canonical_request() -> String {
 }
 
 fn official_string_to_sign() -> String {
-    string_to_sign(
-        "1551113065",
-        &credential_scope("2019-02-25", "cvm"),
-        &official_canonical_request(),
-    )
+    string_to_sign("1551113065", &credential_scope("2019-02-25", "cvm"), &official_canonical_request())
 }
 
 fn secrets(id: &str) -> Option<String> {
@@ -37,36 +32,14 @@ fn secrets(id: &str) -> Option<String> {
     }
 }
 
-fn run(
-    headers: &[(&str, &str)],
-    method: &str,
-    query: &str,
-    body: &[u8],
-    now: i64,
-) -> Result<Tc3Verified, AuthError> {
-    let req = RequestView {
-        method,
-        path: "/",
-        raw_query: query,
-        headers,
-        body,
-    };
+fn run(headers: &[(&str, &str)], method: &str, query: &str, body: &[u8], now: i64) -> Result<Tc3Verified, AuthError> {
+    let req = RequestView { method, path: "/", raw_query: query, headers, body };
     verify(&req, now, 300, &mut secrets)
 }
 
 /// Headers of a Python-SDK style POST to 127.0.0.1:8080 signed with AKIDtest/testkey.
 fn python_post(body: &[u8], ts: i64) -> (String, String) {
-    let auth = sign(
-        "AKIDtest",
-        "testkey",
-        "vpc",
-        "127.0.0.1:8080",
-        "POST",
-        "",
-        "application/json",
-        body,
-        ts,
-    );
+    let auth = sign("AKIDtest", "testkey", "vpc", "127.0.0.1:8080", "POST", "", "application/json", body, ts);
     (auth, ts.to_string())
 }
 
@@ -82,10 +55,7 @@ fn official_vector_intermediates() {
         "POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:cvm.tencentcloudapi.com\n\n\
          content-type;host\n35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064"
     );
-    assert_eq!(
-        sha256_hex(creq.as_bytes()),
-        "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031"
-    );
+    assert_eq!(sha256_hex(creq.as_bytes()), "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031");
     assert_eq!(
         official_string_to_sign(),
         "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n\
@@ -93,10 +63,7 @@ fn official_vector_intermediates() {
     );
     // First step of the key derivation, HMAC("TC3" + key, date), computed with Python hmac.
     assert_eq!(
-        hex::encode(hmac_sha256(
-            format!("TC3{MASKED_KEY}").as_bytes(),
-            b"2019-02-25"
-        )),
+        hex::encode(hmac_sha256(format!("TC3{MASKED_KEY}").as_bytes(), b"2019-02-25")),
         "f1cb4d518a0eda9d5cbbfdb7850983f1e603eeae484edea76e4dd8d8deb5556e"
     );
 }
@@ -141,21 +108,8 @@ fn signer_reproduces_official_vector_and_verifies() {
         ("X-TC-Action", "DescribeInstances"),
         ("X-TC-Timestamp", "1551113065"),
     ];
-    let ok = run(
-        &headers,
-        "POST",
-        "",
-        OFFICIAL_BODY.as_bytes(),
-        OFFICIAL_TS + 299,
-    )
-    .unwrap();
-    assert_eq!(
-        ok,
-        Tc3Verified {
-            access_key_id: EXAMPLE_ID.into(),
-            timestamp: OFFICIAL_TS
-        }
-    );
+    let ok = run(&headers, "POST", "", OFFICIAL_BODY.as_bytes(), OFFICIAL_TS + 299).unwrap();
+    assert_eq!(ok, Tc3Verified { access_key_id: EXAMPLE_ID.into(), timestamp: OFFICIAL_TS });
 }
 
 #[test]
@@ -173,10 +127,7 @@ fn node_get_with_stripped_host_and_service_127() {
     assert!(run(&headers, "GET", q, b"", 1_700_000_000).is_ok());
     // The query is signed as received: reordering it breaks the signature.
     let tampered = "NetworkInterfaceIds.0=eni-abcdefgh&Limit=20";
-    assert!(matches!(
-        run(&headers, "GET", tampered, b"", 1_700_000_000),
-        Err(AuthError::Mismatch { .. })
-    ));
+    assert!(matches!(run(&headers, "GET", tampered, b"", 1_700_000_000), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
@@ -193,10 +144,7 @@ fn unsigned_payload_kat() {
     assert!(run(&headers, "POST", "", br#"{"Limit": 20}"#, 1_700_000_000).is_ok());
     assert!(run(&headers, "POST", "", b"anything else", 1_700_000_000).is_ok());
     headers.pop();
-    assert!(matches!(
-        run(&headers, "POST", "", br#"{"Limit": 20}"#, 1_700_000_000),
-        Err(AuthError::Mismatch { .. })
-    ));
+    assert!(matches!(run(&headers, "POST", "", br#"{"Limit": 20}"#, 1_700_000_000), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
@@ -210,26 +158,11 @@ fn python_round_trip_and_tampering() {
         ("X-TC-Timestamp", ts.as_str()),
     ];
     assert!(run(&headers, "POST", "", body, 1_700_000_000).is_ok());
-    let err = run(
-        &headers,
-        "POST",
-        "",
-        br#"{"Limit": 21, "Offset": 0}"#,
-        1_700_000_000,
-    )
-    .unwrap_err();
-    let AuthError::Mismatch { string_to_sign } = err else {
-        panic!("{err:?}")
-    };
+    let err = run(&headers, "POST", "", br#"{"Limit": 21, "Offset": 0}"#, 1_700_000_000).unwrap_err();
+    let AuthError::Mismatch { string_to_sign } = err else { panic!("{err:?}") };
     assert!(string_to_sign.starts_with("TC3-HMAC-SHA256\n1700000000\n2023-11-14/vpc/tc3_request\n"));
-    assert!(matches!(
-        run(&headers, "POST", "a=b", body, 1_700_000_000),
-        Err(AuthError::Mismatch { .. })
-    ));
-    assert!(matches!(
-        run(&headers, "GET", "", body, 1_700_000_000),
-        Err(AuthError::Mismatch { .. })
-    ));
+    assert!(matches!(run(&headers, "POST", "a=b", body, 1_700_000_000), Err(AuthError::Mismatch { .. })));
+    assert!(matches!(run(&headers, "GET", "", body, 1_700_000_000), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
@@ -262,7 +195,9 @@ fn lower_cased_values_and_extra_signed_header() {
     let creq = canonical_request("POST", "/", "", ch, signed, &sha256_hex(b"{}"));
     let sts = string_to_sign("1700000000", &credential_scope("2023-11-14", "vpc"), &creq);
     let sig = signature("testkey", "2023-11-14", "vpc", &sts);
-    let auth = format!("TC3-HMAC-SHA256 Credential=AKIDtest/2023-11-14/vpc/tc3_request,SignedHeaders={signed},Signature={sig}");
+    let auth = format!(
+        "TC3-HMAC-SHA256 Credential=AKIDtest/2023-11-14/vpc/tc3_request,SignedHeaders={signed},Signature={sig}"
+    );
     let headers = [
         ("Authorization", auth.as_str()),
         ("Content-Type", "Application/JSON"),
@@ -284,26 +219,13 @@ fn clock_and_scope_checks() {
     ];
     assert!(run(&headers, "POST", "", b"{}", 1_700_000_300).is_ok());
     assert!(run(&headers, "POST", "", b"{}", 1_699_999_700).is_ok());
-    assert!(matches!(
-        run(&headers, "POST", "", b"{}", 1_700_000_301),
-        Err(AuthError::Expired(_))
-    ));
-    assert!(matches!(
-        run(&headers, "POST", "", b"{}", 1_699_999_699),
-        Err(AuthError::Expired(_))
-    ));
+    assert!(matches!(run(&headers, "POST", "", b"{}", 1_700_000_301), Err(AuthError::Expired(_))));
+    assert!(matches!(run(&headers, "POST", "", b"{}", 1_699_999_699), Err(AuthError::Expired(_))));
 
     // Scope date one day off from the timestamp's UTC date.
     let wrong = auth.replace("2023-11-14", "2023-11-15");
-    let headers = [
-        ("Authorization", wrong.as_str()),
-        ("Host", "h"),
-        ("X-TC-Timestamp", "1700000000"),
-    ];
-    assert!(matches!(
-        run(&headers, "POST", "", b"{}", 1_700_000_000),
-        Err(AuthError::Malformed(_))
-    ));
+    let headers = [("Authorization", wrong.as_str()), ("Host", "h"), ("X-TC-Timestamp", "1700000000")];
+    assert!(matches!(run(&headers, "POST", "", b"{}", 1_700_000_000), Err(AuthError::Malformed(_))));
 }
 
 #[test]
@@ -319,33 +241,15 @@ fn missing_unknown_and_check_order() {
         Err(AuthError::Missing("X-TC-Timestamp".into()))
     );
     let bad_ts = [("Authorization", auth.as_str()), ("X-TC-Timestamp", "17e8")];
-    assert!(matches!(
-        run(&bad_ts, "POST", "", b"", now),
-        Err(AuthError::Malformed(_))
-    ));
-    let garbled = [
-        ("Authorization", "TC3-HMAC-SHA256 garbage"),
-        ("X-TC-Timestamp", "x"),
-    ];
-    assert!(matches!(
-        run(&garbled, "POST", "", b"", now),
-        Err(AuthError::Malformed(_))
-    ));
+    assert!(matches!(run(&bad_ts, "POST", "", b"", now), Err(AuthError::Malformed(_))));
+    let garbled = [("Authorization", "TC3-HMAC-SHA256 garbage"), ("X-TC-Timestamp", "x")];
+    assert!(matches!(run(&garbled, "POST", "", b"", now), Err(AuthError::Malformed(_))));
 
     let unknown = auth.replace("AKIDtest", "AKIDnobody");
-    let headers = [
-        ("Authorization", unknown.as_str()),
-        ("X-TC-Timestamp", "1700000000"),
-    ];
-    assert_eq!(
-        run(&headers, "POST", "", b"{}", now),
-        Err(AuthError::UnknownKey)
-    );
+    let headers = [("Authorization", unknown.as_str()), ("X-TC-Timestamp", "1700000000")];
+    assert_eq!(run(&headers, "POST", "", b"{}", now), Err(AuthError::UnknownKey));
     // Skew is checked before the key lookup.
-    assert!(matches!(
-        run(&headers, "POST", "", b"{}", now + 1000),
-        Err(AuthError::Expired(_))
-    ));
+    assert!(matches!(run(&headers, "POST", "", b"{}", now + 1000), Err(AuthError::Expired(_))));
 }
 
 #[test]
@@ -385,10 +289,7 @@ fn parse_rejects_garbage() {
         format!("Credential=AKID/2019-02-25/vpc/tc3_request, SignedHeaders=host, Signature={sig}"),
     ];
     for c in &cases {
-        assert!(
-            matches!(parse_authorization(c), Err(AuthError::Malformed(_))),
-            "{c:?}"
-        );
+        assert!(matches!(parse_authorization(c), Err(AuthError::Malformed(_))), "{c:?}");
     }
     assert_eq!(
         parse_authorization("HMAC-SHA256 Credential=x"),
@@ -398,7 +299,10 @@ fn parse_rejects_garbage() {
 
 #[test]
 fn credential_id_may_contain_slash() {
-    let v = format!("TC3-HMAC-SHA256 Credential=a/b/2019-02-25/vpc/tc3_request, SignedHeaders=host, Signature={}", "f".repeat(64));
+    let v = format!(
+        "TC3-HMAC-SHA256 Credential=a/b/2019-02-25/vpc/tc3_request, SignedHeaders=host, Signature={}",
+        "f".repeat(64)
+    );
     assert_eq!(parse_authorization(&v).unwrap().access_key_id, "a/b");
 }
 

@@ -12,10 +12,7 @@ const KAT_SHA256: &str = "3+PMCAeoGI3kuDKqFBaaIZluKHjSdqND7qgyHrds9iY=";
 const KAT_SHA1: &str = "hdbBO9d3isJUPoftlF5KpIegBzk=";
 
 fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// Wire-order (unsorted) parameters of the KAT, `Some_Key` still carrying its underscore.
@@ -57,46 +54,17 @@ fn run(host: &str, params: &[(String, String)], now: i64) -> Result<TencentV1Ver
 fn string_to_sign_kat() {
     let mut params = kat_params("HmacSHA256");
     params.push(("Signature".into(), "ignored".into()));
-    assert_eq!(
-        string_to_sign("POST", "127.0.0.1:8080", "/", &params),
-        KAT_STS
-    );
+    assert_eq!(string_to_sign("POST", "127.0.0.1:8080", "/", &params), KAT_STS);
 }
 
 #[test]
 fn signature_kats() {
-    assert_eq!(
-        signature_for("testkey", SignatureMethod::HmacSha256, KAT_STS),
-        KAT_SHA256
-    );
-    assert_eq!(
-        signature_for("testkey", SignatureMethod::HmacSha1, KAT_STS),
-        KAT_SHA1
-    );
+    assert_eq!(signature_for("testkey", SignatureMethod::HmacSha256, KAT_STS), KAT_SHA256);
+    assert_eq!(signature_for("testkey", SignatureMethod::HmacSha1, KAT_STS), KAT_SHA1);
     let params = kat_params("HmacSHA256");
-    assert_eq!(
-        sign(
-            "testkey",
-            "HmacSHA256",
-            "POST",
-            "127.0.0.1:8080",
-            "/",
-            &params
-        ),
-        KAT_SHA256
-    );
+    assert_eq!(sign("testkey", "HmacSHA256", "POST", "127.0.0.1:8080", "/", &params), KAT_SHA256);
     // Unknown names sign with SHA-1 like the Go SDK.
-    assert_eq!(
-        sign(
-            "testkey",
-            "Whatever",
-            "POST",
-            "127.0.0.1:8080",
-            "/",
-            &params
-        ),
-        KAT_SHA1
-    );
+    assert_eq!(sign("testkey", "Whatever", "POST", "127.0.0.1:8080", "/", &params), KAT_SHA1);
 }
 
 #[test]
@@ -106,56 +74,27 @@ fn verifies_kat_request() {
     let ok = run("127.0.0.1:8080", &params, 1_700_000_000).unwrap();
     assert_eq!(
         ok,
-        TencentV1Verified {
-            access_key_id: "AKIDtest".into(),
-            timestamp: 1_700_000_000,
-            nonce: "11886".into()
-        }
+        TencentV1Verified { access_key_id: "AKIDtest".into(), timestamp: 1_700_000_000, nonce: "11886".into() }
     );
 }
 
 #[test]
 fn signature_method_selection() {
-    assert_eq!(
-        SignatureMethod::from_param(None),
-        Ok(SignatureMethod::HmacSha1)
-    );
-    assert_eq!(
-        SignatureMethod::from_param(Some("HmacSHA1")),
-        Ok(SignatureMethod::HmacSha1)
-    );
-    assert_eq!(
-        SignatureMethod::from_param(Some("HmacSHA256")),
-        Ok(SignatureMethod::HmacSha256)
-    );
-    assert_eq!(
-        SignatureMethod::from_param(Some("hmacsha256")),
-        Err(AuthError::UnsupportedMethod("hmacsha256".into()))
-    );
+    assert_eq!(SignatureMethod::from_param(None), Ok(SignatureMethod::HmacSha1));
+    assert_eq!(SignatureMethod::from_param(Some("HmacSHA1")), Ok(SignatureMethod::HmacSha1));
+    assert_eq!(SignatureMethod::from_param(Some("HmacSHA256")), Ok(SignatureMethod::HmacSha256));
+    assert_eq!(SignatureMethod::from_param(Some("hmacsha256")), Err(AuthError::UnsupportedMethod("hmacsha256".into())));
 
     // Absent SignatureMethod means HMAC-SHA1.
-    let mut params: Vec<_> = kat_params("x")
-        .into_iter()
-        .filter(|(k, _)| k != "SignatureMethod")
-        .collect();
-    let sig = sign(
-        "testkey",
-        "HmacSHA1",
-        "POST",
-        "127.0.0.1:8080",
-        "/",
-        &params,
-    );
+    let mut params: Vec<_> = kat_params("x").into_iter().filter(|(k, _)| k != "SignatureMethod").collect();
+    let sig = sign("testkey", "HmacSHA1", "POST", "127.0.0.1:8080", "/", &params);
     params.push(("Signature".into(), sig));
     assert!(run("127.0.0.1:8080", &params, 1_700_000_000).is_ok());
 
     let mut bad = signed("HmacSHA1", "h");
     bad.retain(|(k, _)| k != "SignatureMethod");
     bad.push(("SignatureMethod".into(), "HmacMD5".into()));
-    assert_eq!(
-        run("h", &bad, 1_700_000_000),
-        Err(AuthError::UnsupportedMethod("HmacMD5".into()))
-    );
+    assert_eq!(run("h", &bad, 1_700_000_000), Err(AuthError::UnsupportedMethod("HmacMD5".into())));
 }
 
 #[test]
@@ -163,10 +102,7 @@ fn host_with_port_stripped() {
     // Signed against "127.0.0.1" while the Host header carries the port.
     let params = signed("HmacSHA1", "127.0.0.1");
     assert!(run("127.0.0.1:8080", &params, 1_700_000_000).is_ok());
-    assert!(matches!(
-        run("127.0.0.2:8080", &params, 1_700_000_000),
-        Err(AuthError::Mismatch { .. })
-    ));
+    assert!(matches!(run("127.0.0.2:8080", &params, 1_700_000_000), Err(AuthError::Mismatch { .. })));
 }
 
 #[test]
@@ -174,21 +110,11 @@ fn tampering_and_mismatch_string_to_sign() {
     let mut params = signed("HmacSHA256", "127.0.0.1:8080");
     params[1].1 = "DescribeVpcs".into();
     let err = run("127.0.0.1:8080", &params, 1_700_000_000).unwrap_err();
-    let AuthError::Mismatch { string_to_sign } = err else {
-        panic!("{err:?}")
-    };
+    let AuthError::Mismatch { string_to_sign } = err else { panic!("{err:?}") };
     assert!(string_to_sign.starts_with("POST127.0.0.1:8080/?Action=DescribeVpcs&"));
     let params = signed("HmacSHA256", "127.0.0.1:8080");
     assert!(matches!(
-        verify(
-            "GET",
-            "127.0.0.1:8080",
-            "/",
-            &params,
-            1_700_000_000,
-            300,
-            &mut secrets
-        ),
+        verify("GET", "127.0.0.1:8080", "/", &params, 1_700_000_000, 300, &mut secrets),
         Err(AuthError::Mismatch { .. })
     ));
 }
@@ -198,29 +124,16 @@ fn missing_expired_unknown() {
     let params = signed("HmacSHA1", "h");
     for key in ["Signature", "SecretId", "Timestamp", "Nonce"] {
         let cut: Vec<_> = params.iter().filter(|(k, _)| k != key).cloned().collect();
-        assert_eq!(
-            run("h", &cut, 1_700_000_000),
-            Err(AuthError::Missing(key.into())),
-            "{key}"
-        );
+        assert_eq!(run("h", &cut, 1_700_000_000), Err(AuthError::Missing(key.into())), "{key}");
     }
     let mut bad_ts = params.clone();
     bad_ts.retain(|(k, _)| k != "Timestamp");
     bad_ts.insert(0, ("Timestamp".into(), "-5".into()));
-    assert!(matches!(
-        run("h", &bad_ts, 1_700_000_000),
-        Err(AuthError::Malformed(_))
-    ));
+    assert!(matches!(run("h", &bad_ts, 1_700_000_000), Err(AuthError::Malformed(_))));
 
     assert!(run("h", &params, 1_700_000_300).is_ok());
-    assert!(matches!(
-        run("h", &params, 1_700_000_301),
-        Err(AuthError::Expired(_))
-    ));
-    assert!(matches!(
-        run("h", &params, 1_699_999_699),
-        Err(AuthError::Expired(_))
-    ));
+    assert!(matches!(run("h", &params, 1_700_000_301), Err(AuthError::Expired(_))));
+    assert!(matches!(run("h", &params, 1_699_999_699), Err(AuthError::Expired(_))));
 
     let mut other = params.clone();
     other.retain(|(k, _)| k != "SecretId");

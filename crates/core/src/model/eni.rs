@@ -38,10 +38,7 @@ impl EniState {
 
     /// Whether an asynchronous change is under way.
     pub fn is_transitional(self) -> bool {
-        matches!(
-            self,
-            EniState::Creating | EniState::Attaching | EniState::Detaching | EniState::Deleting
-        )
+        matches!(self, EniState::Creating | EniState::Attaching | EniState::Detaching | EniState::Deleting)
     }
 }
 
@@ -128,11 +125,7 @@ pub struct Eni {
 impl Eni {
     /// The primary private IP address.
     pub fn primary_ip(&self) -> &str {
-        self.private_ips
-            .iter()
-            .find(|p| p.primary)
-            .map(|p| p.address.as_str())
-            .unwrap_or("")
+        self.private_ips.iter().find(|p| p.primary).map(|p| p.address.as_str()).unwrap_or("")
     }
 
     /// The instance it is attached to, if any.

@@ -19,46 +19,32 @@ pub fn create(
     now_ms: i64,
 ) -> Result<(Account, AccessKey), Error> {
     if name.is_empty() || name.len() > 64 {
-        return Err(Error::InvalidValue {
-            field: "name".into(),
-            reason: "1 to 64 characters".into(),
-        });
+        return Err(Error::InvalidValue { field: "name".into(), reason: "1 to 64 characters".into() });
     }
-    let account = Account {
-        id: ids::account_id(),
-        name: name.into(),
-        created_at: now_ms,
-    };
+    let account = Account { id: ids::account_id(), name: name.into(), created_at: now_ms };
     if !tx.claim(NAME_SPACE, name, &account.id)? {
-        return Err(Error::Duplicate {
-            what: format!("account {name}"),
-        });
+        return Err(Error::Duplicate { what: format!("account {name}") });
     }
     let (id, secret) = key.unwrap_or_else(ids::access_key);
-    let key = AccessKey {
-        id,
-        secret,
-        account_id: account.id.clone(),
-        policies: Vec::new(),
-        created_at: now_ms,
-    };
+    let key = AccessKey { id, secret, account_id: account.id.clone(), policies: Vec::new(), created_at: now_ms };
     repo::create_account(tx, &account)?;
     repo::create_access_key(tx, &key).map_err(|e| match e {
-        Error::Store(eniplane_store::StoreError::Conflict(_)) => Error::Duplicate {
-            what: format!("access key {}", key.id),
-        },
+        Error::Store(eniplane_store::StoreError::Conflict(_)) => {
+            Error::Duplicate { what: format!("access key {}", key.id) }
+        }
         other => other,
     })?;
     Ok((account, key))
 }
 
+/// How many accounts exist.
+pub fn count(tx: &mut dyn Tx) -> Result<u64, Error> {
+    Ok(tx.count_claimed(NAME_SPACE)?)
+}
+
 /// Finds the account that owns `name`.
 pub fn by_name(tx: &mut dyn Tx, name: &str) -> Result<Option<Account>, Error> {
-    let owner = tx
-        .claimed(NAME_SPACE)?
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, o)| o);
+    let owner = tx.claimed(NAME_SPACE)?.into_iter().find(|(k, _)| k == name).map(|(_, o)| o);
     match owner {
         Some(id) => repo::account(tx, &id),
         None => Ok(None),
@@ -66,18 +52,11 @@ pub fn by_name(tx: &mut dyn Tx, name: &str) -> Result<Option<Account>, Error> {
 }
 
 /// Attaches policy documents to an access key (replacing any).
-pub fn set_policies(
-    tx: &mut dyn Tx,
-    key_id: &str,
-    policies: Vec<serde_json::Value>,
-) -> Result<AccessKey, Error> {
-    let mut key = repo::access_key(tx, key_id)?.ok_or_else(|| Error::InvalidValue {
-        field: "access key".into(),
-        reason: format!("{key_id} not found"),
-    })?;
+pub fn set_policies(tx: &mut dyn Tx, key_id: &str, policies: Vec<serde_json::Value>) -> Result<AccessKey, Error> {
+    let mut key = repo::access_key(tx, key_id)?
+        .ok_or_else(|| Error::InvalidValue { field: "access key".into(), reason: format!("{key_id} not found") })?;
     key.policies = policies;
-    let body = serde_json::to_string(&key)
-        .map_err(|e| eniplane_store::StoreError::Corrupt(e.to_string()))?;
+    let body = serde_json::to_string(&key).map_err(|e| eniplane_store::StoreError::Corrupt(e.to_string()))?;
     tx.update(&eniplane_store::Record {
         kind: repo::ACCESS_KEY.into(),
         id: key.id.clone(),

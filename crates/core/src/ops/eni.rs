@@ -12,8 +12,7 @@ use crate::error::{Error, Kind, Quota};
 use crate::ids::{self, IdKind};
 use crate::ipam::{self, Cidr};
 use crate::model::{
-    Attachment, Eni, EniState, Instance, InstanceState, IpState, PrivateIp, SecurityGroup, Subnet,
-    Tag,
+    Attachment, Eni, EniState, Instance, InstanceState, IpState, PrivateIp, SecurityGroup, Subnet, Tag,
 };
 use crate::{repo, Cloud};
 
@@ -53,78 +52,40 @@ pub struct NewEni {
 pub fn create(tx: &mut dyn Tx, env: &Env, input: NewEni) -> Result<Eni, Error> {
     let eni = build(tx, env, input, false)?;
     if eni.state == EniState::Creating {
-        task::open(
-            tx,
-            env,
-            "CreateNetworkInterface",
-            std::slice::from_ref(&eni.id),
-        )?;
-        schedule(
-            tx,
-            env,
-            Step::EniCreated {
-                eni: eni.id.clone(),
-            },
-            true,
-        )?;
+        task::open(tx, env, "CreateNetworkInterface", std::slice::from_ref(&eni.id))?;
+        schedule(tx, env, Step::EniCreated { eni: eni.id.clone() }, true)?;
     }
     Ok(eni)
 }
 
 /// Builds, allocates and stores an ENI (primary ENIs are created by instance launch).
-pub(crate) fn build(
-    tx: &mut dyn Tx,
-    env: &Env,
-    input: NewEni,
-    primary: bool,
-) -> Result<Eni, Error> {
+pub(crate) fn build(tx: &mut dyn Tx, env: &Env, input: NewEni, primary: bool) -> Result<Eni, Error> {
     let subnet: Subnet = repo::load(tx, &env.scope, &input.subnet_id)?;
     if let Some(vpc) = &input.vpc_id {
         if *vpc != subnet.vpc_id {
             repo::load::<crate::model::Vpc>(tx, &env.scope, vpc)?;
-            return Err(Error::VpcMismatch {
-                what: subnet.id.clone(),
-                other: vpc.clone(),
-            });
+            return Err(Error::VpcMismatch { what: subnet.id.clone(), other: vpc.clone() });
         }
     }
     let groups = load_groups(tx, env, &input.security_group_ids)?;
     if groups.len() > env.catalog.groups_per_eni as usize {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::GroupsPerEni,
-            limit: env.catalog.groups_per_eni,
-        });
+        return Err(Error::QuotaExceeded { quota: Quota::GroupsPerEni, limit: env.catalog.groups_per_eni });
     }
     let wanted = 1 + input.secondary_ips.len() + input.secondary_count as usize;
     if wanted > env.catalog.unattached_ips_per_eni as usize {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::IpsPerEni,
-            limit: env.catalog.unattached_ips_per_eni,
-        });
+        return Err(Error::QuotaExceeded { quota: Quota::IpsPerEni, limit: env.catalog.unattached_ips_per_eni });
     }
     if !primary {
-        let in_vpc = repo::list::<Eni>(tx, &env.scope)?
-            .iter()
-            .filter(|e| e.vpc_id == subnet.vpc_id)
-            .count();
+        let in_vpc = repo::list::<Eni>(tx, &env.scope)?.iter().filter(|e| e.vpc_id == subnet.vpc_id).count();
         if in_vpc >= env.catalog.enis_per_vpc as usize {
-            return Err(Error::QuotaExceeded {
-                quota: Quota::EnisPerVpc,
-                limit: env.catalog.enis_per_vpc,
-            });
+            return Err(Error::QuotaExceeded { quota: Quota::EnisPerVpc, limit: env.catalog.enis_per_vpc });
         }
     }
     let id = ids::generate(env.cloud(), IdKind::Eni);
     let mut requested: Vec<String> = input.primary_ip.iter().cloned().collect();
     let primary_count = usize::from(input.primary_ip.is_none());
     requested.extend(input.secondary_ips.iter().cloned());
-    let addresses = allocate(
-        tx,
-        &subnet,
-        &id,
-        &requested,
-        primary_count + input.secondary_count as usize,
-    )?;
+    let addresses = allocate(tx, &subnet, &id, &requested, primary_count + input.secondary_count as usize)?;
     // Specific primary first, then picked primary, then specific and picked secondaries.
     let ordered: Vec<String> = match input.primary_ip {
         Some(_) => addresses.clone(),
@@ -137,11 +98,7 @@ pub(crate) fn build(
         }
     };
     let creating = env.cloud() == Cloud::Tencent && !primary;
-    let ip_state = if creating {
-        IpState::Pending
-    } else {
-        IpState::Available
-    };
+    let ip_state = if creating { IpState::Pending } else { IpState::Available };
     let eni = Eni {
         id: id.clone(),
         scope: env.scope.clone(),
@@ -151,11 +108,7 @@ pub(crate) fn build(
         subnet_id: subnet.id.clone(),
         zone: subnet.zone.clone(),
         mac: claim_mac(tx, &id)?,
-        state: if creating {
-            EniState::Creating
-        } else {
-            EniState::Available
-        },
+        state: if creating { EniState::Creating } else { EniState::Available },
         primary,
         security_group_ids: groups.iter().map(|g| g.id.clone()).collect(),
         private_ips: ordered
@@ -200,11 +153,7 @@ pub(crate) fn allocate(
         out.push(canonical);
     }
     if count > 0 {
-        let used: HashSet<u32> = tx
-            .claimed(&space)?
-            .iter()
-            .filter_map(|(k, _)| ipam::parse_ip("", k).ok())
-            .collect();
+        let used: HashSet<u32> = tx.claimed(&space)?.iter().filter_map(|(k, _)| ipam::parse_ip("", k).ok()).collect();
         for ip in ipam::pick_free(&subnet.id, &cidr, &used, count)? {
             let text = ipam::format_ip(ip);
             if !tx.claim(&space, &text, owner)? {
@@ -223,9 +172,7 @@ fn claim_mac(tx: &mut dyn Tx, owner: &str) -> Result<String, Error> {
             return Ok(mac);
         }
     }
-    Err(Error::AddressInUse {
-        ip: "mac address space".into(),
-    })
+    Err(Error::AddressInUse { ip: "mac address space".into() })
 }
 
 /// Releases every address an ENI holds (its IPs and its MAC).
@@ -239,18 +186,12 @@ pub(crate) fn release_addresses(tx: &mut dyn Tx, eni: &Eni) -> Result<(), Error>
 }
 
 fn load_groups(tx: &mut dyn Tx, env: &Env, ids: &[String]) -> Result<Vec<SecurityGroup>, Error> {
-    dedup(ids)
-        .iter()
-        .map(|id| repo::load::<SecurityGroup>(tx, &env.scope, id))
-        .collect()
+    dedup(ids).iter().map(|id| repo::load::<SecurityGroup>(tx, &env.scope, id)).collect()
 }
 
 /// Loads ENIs by id; unknown ones fail with [`Error::NotFound`].
 pub fn load_all(tx: &mut dyn Tx, env: &Env, ids: &[String]) -> Result<Vec<Eni>, Error> {
-    dedup(ids)
-        .iter()
-        .map(|id| repo::load::<Eni>(tx, &env.scope, id))
-        .collect()
+    dedup(ids).iter().map(|id| repo::load::<Eni>(tx, &env.scope, id)).collect()
 }
 
 /// Every ENI of the caller.
@@ -293,10 +234,7 @@ pub fn modify(tx: &mut dyn Tx, env: &Env, id: &str, c: EniChanges) -> Result<Eni
     if let Some(ids) = c.security_group_ids {
         let groups = load_groups(tx, env, &ids)?;
         if groups.len() > env.catalog.groups_per_eni as usize {
-            return Err(Error::QuotaExceeded {
-                quota: Quota::GroupsPerEni,
-                limit: env.catalog.groups_per_eni,
-            });
+            return Err(Error::QuotaExceeded { quota: Quota::GroupsPerEni, limit: env.catalog.groups_per_eni });
         }
         eni.security_group_ids = groups.into_iter().map(|g| g.id).collect();
     }
@@ -306,16 +244,10 @@ pub fn modify(tx: &mut dyn Tx, env: &Env, id: &str, c: EniChanges) -> Result<Eni
 
 fn guard_user_change(eni: &Eni) -> Result<(), Error> {
     if eni.service_managed {
-        return Err(Error::ServiceManaged {
-            eni: eni.id.clone(),
-        });
+        return Err(Error::ServiceManaged { eni: eni.id.clone() });
     }
     if eni.state.is_transitional() {
-        return Err(Error::InvalidState {
-            kind: Kind::Eni,
-            id: eni.id.clone(),
-            state: eni.state.name().into(),
-        });
+        return Err(Error::InvalidState { kind: Kind::Eni, id: eni.id.clone(), state: eni.state.name().into() });
     }
     Ok(())
 }
@@ -325,27 +257,18 @@ pub fn delete(tx: &mut dyn Tx, env: &Env, ids: &[String], action: &str) -> Resul
     let mut enis = load_all(tx, env, ids)?;
     for eni in &enis {
         if eni.service_managed {
-            return Err(Error::ServiceManaged {
-                eni: eni.id.clone(),
-            });
+            return Err(Error::ServiceManaged { eni: eni.id.clone() });
         }
         if eni.primary {
             return Err(Error::PrimaryEni { id: eni.id.clone() });
         }
         if let Some(a) = &eni.attachment {
             if eni.state != EniState::Deleting {
-                return Err(Error::AlreadyAttached {
-                    eni: eni.id.clone(),
-                    instance: a.instance_id.clone(),
-                });
+                return Err(Error::AlreadyAttached { eni: eni.id.clone(), instance: a.instance_id.clone() });
             }
         }
         if eni.state != EniState::Available {
-            return Err(Error::InvalidState {
-                kind: Kind::Eni,
-                id: eni.id.clone(),
-                state: eni.state.name().into(),
-            });
+            return Err(Error::InvalidState { kind: Kind::Eni, id: eni.id.clone(), state: eni.state.name().into() });
         }
     }
     let ids: Vec<String> = enis.iter().map(|e| e.id.clone()).collect();
@@ -353,14 +276,7 @@ pub fn delete(tx: &mut dyn Tx, env: &Env, ids: &[String], action: &str) -> Resul
     for eni in enis.iter_mut() {
         eni.state = EniState::Deleting;
         repo::save(tx, eni)?;
-        schedule(
-            tx,
-            env,
-            Step::EniDeleted {
-                eni: eni.id.clone(),
-            },
-            true,
-        )?;
+        schedule(tx, env, Step::EniDeleted { eni: eni.id.clone() }, true)?;
     }
     Ok(enis)
 }
@@ -376,31 +292,39 @@ fn instance_accepts_eni_change(cloud: Cloud, state: InstanceState) -> bool {
 
 fn check_instance_state(env: &Env, ins: &Instance) -> Result<(), Error> {
     if !instance_accepts_eni_change(env.cloud(), ins.state) {
-        return Err(Error::InvalidState {
-            kind: Kind::Instance,
-            id: ins.id.clone(),
-            state: ins.state.name().into(),
-        });
+        return Err(Error::InvalidState { kind: Kind::Instance, id: ins.id.clone(), state: ins.state.name().into() });
     }
     Ok(())
 }
 
 /// ENIs attached (or attaching) to an instance.
 pub fn on_instance(tx: &mut dyn Tx, env: &Env, instance_id: &str) -> Result<Vec<Eni>, Error> {
-    Ok(list(tx, env)?
-        .into_iter()
-        .filter(|e| e.instance_id() == Some(instance_id))
-        .collect())
+    Ok(list(tx, env)?.into_iter().filter(|e| e.instance_id() == Some(instance_id)).collect())
 }
 
 /// Starts attaching a secondary ENI to an instance.
-pub fn attach(
-    tx: &mut dyn Tx,
-    env: &Env,
-    eni_id: &str,
-    instance_id: &str,
-    action: &str,
-) -> Result<Eni, Error> {
+pub fn attach(tx: &mut dyn Tx, env: &Env, eni_id: &str, instance_id: &str, action: &str) -> Result<Eni, Error> {
+    let eni = attach_inner(tx, env, eni_id, instance_id)?;
+    task::open(tx, env, action, std::slice::from_ref(&eni.id))?;
+    Ok(eni)
+}
+
+/// Creates a secondary ENI and starts attaching it, under one task (Tencent
+/// `CreateAndAttachNetworkInterface`).
+pub fn create_and_attach(tx: &mut dyn Tx, env: &Env, input: NewEni, instance_id: &str) -> Result<Eni, Error> {
+    repo::load::<Instance>(tx, &env.scope, instance_id)?;
+    let mut eni = build(tx, env, input, false)?;
+    eni.state = EniState::Available;
+    for ip in eni.private_ips.iter_mut() {
+        ip.state = IpState::Available;
+    }
+    repo::save(tx, &eni)?;
+    let eni = attach_inner(tx, env, &eni.id, instance_id)?;
+    task::open(tx, env, "CreateAndAttachNetworkInterface", std::slice::from_ref(&eni.id))?;
+    Ok(eni)
+}
+
+fn attach_inner(tx: &mut dyn Tx, env: &Env, eni_id: &str, instance_id: &str) -> Result<Eni, Error> {
     let mut eni: Eni = repo::load(tx, &env.scope, eni_id)?;
     let ins: Instance = repo::load(tx, &env.scope, instance_id)?;
     if eni.service_managed {
@@ -410,78 +334,44 @@ pub fn attach(
         return Err(Error::PrimaryEni { id: eni.id });
     }
     if let Some(a) = &eni.attachment {
-        return Err(Error::AlreadyAttached {
-            eni: eni.id.clone(),
-            instance: a.instance_id.clone(),
-        });
+        return Err(Error::AlreadyAttached { eni: eni.id.clone(), instance: a.instance_id.clone() });
     }
     if eni.state != EniState::Available {
-        return Err(Error::InvalidState {
-            kind: Kind::Eni,
-            id: eni.id,
-            state: eni.state.name().into(),
-        });
+        return Err(Error::InvalidState { kind: Kind::Eni, id: eni.id, state: eni.state.name().into() });
     }
     check_instance_state(env, &ins)?;
     if eni.vpc_id != ins.vpc_id {
-        return Err(Error::VpcMismatch {
-            what: eni.id,
-            other: ins.id,
-        });
+        return Err(Error::VpcMismatch { what: eni.id, other: ins.id });
     }
     if env.cloud() == Cloud::Tencent {
         if eni.zone != ins.zone {
-            return Err(Error::ZoneMismatch {
-                what: eni.id,
-                other: ins.id,
-            });
+            return Err(Error::ZoneMismatch { what: eni.id, other: ins.id });
         }
         if eni.security_group_ids.is_empty() {
             return Err(Error::NoSecurityGroup { eni: eni.id });
         }
     }
-    let attached = on_instance(tx, env, &ins.id)?;
-    let limit = env
-        .catalog
-        .enis_per_instance(env.cloud(), &ins.instance_type);
-    if attached.len() >= limit as usize {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::EnisPerInstance,
-            limit,
-        });
-    }
-    let used: HashSet<u32> = attached
-        .iter()
-        .filter_map(|e| e.attachment.as_ref().map(|a| a.device_index))
-        .collect();
-    let device_index = (1..).find(|i| !used.contains(i)).unwrap_or(1);
-    eni.attachment = Some(Attachment {
-        instance_id: ins.id.clone(),
-        device_index,
-        attached_at: env.now_ms,
-    });
+    let device_index = free_slot(tx, env, &ins)?;
+    eni.attachment = Some(Attachment { instance_id: ins.id.clone(), device_index, attached_at: env.now_ms });
     eni.state = EniState::Attaching;
     repo::save(tx, &eni)?;
-    task::open(tx, env, action, std::slice::from_ref(&eni.id))?;
-    schedule(
-        tx,
-        env,
-        Step::EniAttached {
-            eni: eni.id.clone(),
-        },
-        true,
-    )?;
+    schedule(tx, env, Step::EniAttached { eni: eni.id.clone() }, true)?;
     Ok(eni)
 }
 
+/// Checks the instance has room for one more ENI and returns the lowest free device index.
+fn free_slot(tx: &mut dyn Tx, env: &Env, ins: &Instance) -> Result<u32, Error> {
+    let attached = on_instance(tx, env, &ins.id)?;
+    let limit = env.catalog.enis_per_instance(env.cloud(), &ins.instance_type);
+    if attached.len() >= limit as usize {
+        return Err(Error::QuotaExceeded { quota: Quota::EnisPerInstance, limit });
+    }
+    let used: HashSet<u32> = attached.iter().filter_map(|e| e.attachment.as_ref().map(|a| a.device_index)).collect();
+    Ok((1..).find(|i| !used.contains(i)).unwrap_or(1))
+}
+
 /// Starts detaching a secondary ENI; `instance_id`, when given, must be where it is attached.
-pub fn detach(
-    tx: &mut dyn Tx,
-    env: &Env,
-    eni_id: &str,
-    instance_id: Option<&str>,
-    action: &str,
-) -> Result<Eni, Error> {
+pub fn detach(tx: &mut dyn Tx, env: &Env, eni_id: &str, instance_id: Option<&str>, action: &str) -> Result<Eni, Error> {
     let mut eni: Eni = repo::load(tx, &env.scope, eni_id)?;
     if let Some(want) = instance_id {
         repo::load::<Instance>(tx, &env.scope, want)?;
@@ -493,19 +383,12 @@ pub fn detach(
         return Err(Error::PrimaryEni { id: eni.id });
     }
     if eni.state != EniState::InUse {
-        return Err(Error::InvalidState {
-            kind: Kind::Eni,
-            id: eni.id,
-            state: eni.state.name().into(),
-        });
+        return Err(Error::InvalidState { kind: Kind::Eni, id: eni.id, state: eni.state.name().into() });
     }
     let current = eni.instance_id().unwrap_or_default().to_string();
     if let Some(want) = instance_id {
         if want != current {
-            return Err(Error::NotAttached {
-                eni: eni.id,
-                instance: want.into(),
-            });
+            return Err(Error::NotAttached { eni: eni.id, instance: want.into() });
         }
     }
     let ins: Instance = repo::load(tx, &env.scope, &current)?;
@@ -513,25 +396,12 @@ pub fn detach(
     eni.state = EniState::Detaching;
     repo::save(tx, &eni)?;
     task::open(tx, env, action, std::slice::from_ref(&eni.id))?;
-    schedule(
-        tx,
-        env,
-        Step::EniDetached {
-            eni: eni.id.clone(),
-        },
-        true,
-    )?;
+    schedule(tx, env, Step::EniDetached { eni: eni.id.clone() }, true)?;
     Ok(eni)
 }
 
 /// Moves an attached secondary ENI from one instance to another (Tencent).
-pub fn migrate(
-    tx: &mut dyn Tx,
-    env: &Env,
-    eni_id: &str,
-    source: &str,
-    destination: &str,
-) -> Result<Eni, Error> {
+pub fn migrate(tx: &mut dyn Tx, env: &Env, eni_id: &str, source: &str, destination: &str) -> Result<Eni, Error> {
     let mut eni: Eni = repo::load(tx, &env.scope, eni_id)?;
     let src: Instance = repo::load(tx, &env.scope, source)?;
     let dst: Instance = repo::load(tx, &env.scope, destination)?;
@@ -539,78 +409,30 @@ pub fn migrate(
         return Err(Error::PrimaryEni { id: eni.id });
     }
     if eni.state != EniState::InUse {
-        return Err(Error::InvalidState {
-            kind: Kind::Eni,
-            id: eni.id,
-            state: eni.state.name().into(),
-        });
+        return Err(Error::InvalidState { kind: Kind::Eni, id: eni.id, state: eni.state.name().into() });
     }
     if eni.instance_id() != Some(src.id.as_str()) {
-        return Err(Error::NotAttached {
-            eni: eni.id,
-            instance: src.id,
-        });
+        return Err(Error::NotAttached { eni: eni.id, instance: src.id });
     }
     check_instance_state(env, &src)?;
     check_instance_state(env, &dst)?;
     if dst.vpc_id != eni.vpc_id {
-        return Err(Error::VpcMismatch {
-            what: eni.id,
-            other: dst.id,
-        });
+        return Err(Error::VpcMismatch { what: eni.id, other: dst.id });
     }
     if dst.zone != eni.zone {
-        return Err(Error::ZoneMismatch {
-            what: eni.id,
-            other: dst.id,
-        });
+        return Err(Error::ZoneMismatch { what: eni.id, other: dst.id });
     }
-    let attached = on_instance(tx, env, &dst.id)?;
-    let limit = env
-        .catalog
-        .enis_per_instance(env.cloud(), &dst.instance_type);
-    if attached.len() >= limit as usize {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::EnisPerInstance,
-            limit,
-        });
-    }
-    let used: HashSet<u32> = attached
-        .iter()
-        .filter_map(|e| e.attachment.as_ref().map(|a| a.device_index))
-        .collect();
-    let device_index = (1..).find(|i| !used.contains(i)).unwrap_or(1);
-    eni.attachment = Some(Attachment {
-        instance_id: dst.id.clone(),
-        device_index,
-        attached_at: env.now_ms,
-    });
+    let device_index = free_slot(tx, env, &dst)?;
+    eni.attachment = Some(Attachment { instance_id: dst.id.clone(), device_index, attached_at: env.now_ms });
     eni.state = EniState::Attaching;
     repo::save(tx, &eni)?;
-    task::open(
-        tx,
-        env,
-        "MigrateNetworkInterface",
-        std::slice::from_ref(&eni.id),
-    )?;
-    schedule(
-        tx,
-        env,
-        Step::EniAttached {
-            eni: eni.id.clone(),
-        },
-        true,
-    )?;
+    task::open(tx, env, "MigrateNetworkInterface", std::slice::from_ref(&eni.id))?;
+    schedule(tx, env, Step::EniAttached { eni: eni.id.clone() }, true)?;
     Ok(eni)
 }
 
 /// Binds each group to each ENI (all or nothing); groups already bound stay as they are.
-pub fn associate_groups(
-    tx: &mut dyn Tx,
-    env: &Env,
-    eni_ids: &[String],
-    sg_ids: &[String],
-) -> Result<Vec<Eni>, Error> {
+pub fn associate_groups(tx: &mut dyn Tx, env: &Env, eni_ids: &[String], sg_ids: &[String]) -> Result<Vec<Eni>, Error> {
     let mut enis = load_all(tx, env, eni_ids)?;
     let groups = load_groups(tx, env, sg_ids)?;
     for eni in enis.iter_mut() {
@@ -621,10 +443,7 @@ pub fn associate_groups(
             }
         }
         if eni.security_group_ids.len() > env.catalog.groups_per_eni as usize {
-            return Err(Error::QuotaExceeded {
-                quota: Quota::GroupsPerEni,
-                limit: env.catalog.groups_per_eni,
-            });
+            return Err(Error::QuotaExceeded { quota: Quota::GroupsPerEni, limit: env.catalog.groups_per_eni });
         }
     }
     for eni in &enis {
@@ -643,10 +462,7 @@ pub fn disassociate_groups(
     keep_one: bool,
 ) -> Result<Vec<Eni>, Error> {
     let mut enis = load_all(tx, env, eni_ids)?;
-    let groups: Vec<String> = load_groups(tx, env, sg_ids)?
-        .into_iter()
-        .map(|g| g.id)
-        .collect();
+    let groups: Vec<String> = load_groups(tx, env, sg_ids)?.into_iter().map(|g| g.id).collect();
     for eni in enis.iter_mut() {
         guard_user_change(eni)?;
         eni.security_group_ids.retain(|g| !groups.contains(g));
@@ -674,20 +490,12 @@ pub fn limits(tx: &mut dyn Tx, env: &Env, id: &str) -> Result<Limits, Error> {
     if let Some(ins) = repo::find::<Instance>(tx, &env.scope, id)? {
         let q = env.catalog.type_quota(&ins.instance_type);
         return Ok(Limits {
-            enis: env
-                .catalog
-                .enis_per_instance(env.cloud(), &ins.instance_type),
+            enis: env.catalog.enis_per_instance(env.cloud(), &ins.instance_type),
             ips_per_eni: q.ips_per_eni,
         });
     }
-    let eni: Eni = repo::find(tx, &env.scope, id)?.ok_or_else(|| Error::NotFound {
-        kind: Kind::Eni,
-        id: id.into(),
-    })?;
-    Ok(Limits {
-        enis: 0,
-        ips_per_eni: ips_quota(tx, env, &eni)?,
-    })
+    let eni: Eni = repo::find(tx, &env.scope, id)?.ok_or_else(|| Error::NotFound { kind: Kind::Eni, id: id.into() })?;
+    Ok(Limits { enis: 0, ips_per_eni: ips_quota(tx, env, &eni)? })
 }
 
 /// Private IPs an ENI may hold: its instance type's quota when attached, else the unattached one.

@@ -43,19 +43,9 @@ pub struct NewInstances {
 
 /// CPU cores and GiB of memory read from a type name like `S5.MEDIUM4` (size word, memory).
 pub fn shape_of(instance_type: &str) -> (u32, u32) {
-    let size = instance_type
-        .split('.')
-        .nth(1)
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    let digits_at = size
-        .find(|c: char| c.is_ascii_digit() && !size.starts_with(c))
-        .unwrap_or(size.len());
-    let (word, mem) = size.split_at(
-        size.rfind(|c: char| !c.is_ascii_digit())
-            .map(|i| i + 1)
-            .unwrap_or(digits_at),
-    );
+    let size = instance_type.split('.').nth(1).unwrap_or("").to_ascii_uppercase();
+    let digits_at = size.find(|c: char| c.is_ascii_digit() && !size.starts_with(c)).unwrap_or(size.len());
+    let (word, mem) = size.split_at(size.rfind(|c: char| !c.is_ascii_digit()).map(|i| i + 1).unwrap_or(digits_at));
     let cpu = match word {
         "SMALL" => 1,
         "MEDIUM" => 2,
@@ -71,25 +61,14 @@ pub fn shape_of(instance_type: &str) -> (u32, u32) {
 }
 
 /// Launches instances, each with a primary ENI; they become running after the transition delay.
-pub fn run(
-    tx: &mut dyn Tx,
-    env: &Env,
-    input: NewInstances,
-    action: &str,
-) -> Result<Vec<Instance>, Error> {
+pub fn run(tx: &mut dyn Tx, env: &Env, input: NewInstances, action: &str) -> Result<Vec<Instance>, Error> {
     let subnet: Subnet = repo::load(tx, &env.scope, &input.subnet_id)?;
     if !input.vpc_id.is_empty() && input.vpc_id != subnet.vpc_id {
         repo::load::<crate::model::Vpc>(tx, &env.scope, &input.vpc_id)?;
-        return Err(Error::VpcMismatch {
-            what: subnet.id,
-            other: input.vpc_id,
-        });
+        return Err(Error::VpcMismatch { what: subnet.id, other: input.vpc_id });
     }
     if !input.zone.is_empty() && input.zone != subnet.zone {
-        return Err(Error::ZoneMismatch {
-            what: subnet.id,
-            other: input.zone,
-        });
+        return Err(Error::ZoneMismatch { what: subnet.id, other: input.zone });
     }
     if !input.private_ips.is_empty() && input.private_ips.len() != input.count as usize {
         return Err(Error::InvalidValue {
@@ -115,11 +94,7 @@ pub fn run(
             true,
         )?;
         eni.state = EniState::InUse;
-        eni.attachment = Some(Attachment {
-            instance_id: id.clone(),
-            device_index: 0,
-            attached_at: env.now_ms,
-        });
+        eni.attachment = Some(Attachment { instance_id: id.clone(), device_index: 0, attached_at: env.now_ms });
         repo::save(tx, &eni)?;
         let name = match (input.name.is_empty(), input.count) {
             (true, _) => "Unnamed".to_string(),
@@ -130,11 +105,7 @@ pub fn run(
             id: id.clone(),
             scope: env.scope.clone(),
             name,
-            host_name: if input.host_name.is_empty() {
-                id.clone()
-            } else {
-                input.host_name.clone()
-            },
+            host_name: if input.host_name.is_empty() { id.clone() } else { input.host_name.clone() },
             zone: subnet.zone.clone(),
             instance_type: input.instance_type.clone(),
             image_id: input.image_id.clone(),
@@ -173,17 +144,9 @@ pub enum Change {
 }
 
 /// Applies a lifecycle change to instances (all or none).
-pub fn change(
-    tx: &mut dyn Tx,
-    env: &Env,
-    ids: &[String],
-    what: Change,
-    action: &str,
-) -> Result<Vec<Instance>, Error> {
-    let mut list: Vec<Instance> = dedup(ids)
-        .iter()
-        .map(|id| repo::load::<Instance>(tx, &env.scope, id))
-        .collect::<Result<_, _>>()?;
+pub fn change(tx: &mut dyn Tx, env: &Env, ids: &[String], what: Change, action: &str) -> Result<Vec<Instance>, Error> {
+    let mut list: Vec<Instance> =
+        dedup(ids).iter().map(|id| repo::load::<Instance>(tx, &env.scope, id)).collect::<Result<_, _>>()?;
     for ins in &list {
         let ok = match what {
             Change::Start => ins.state == InstanceState::Stopped,
@@ -202,30 +165,10 @@ pub fn change(
     }
     for ins in list.iter_mut() {
         let (state, step) = match what {
-            Change::Start => (
-                InstanceState::Starting,
-                Step::InstanceRunning {
-                    instance: ins.id.clone(),
-                },
-            ),
-            Change::Stop => (
-                InstanceState::Stopping,
-                Step::InstanceStopped {
-                    instance: ins.id.clone(),
-                },
-            ),
-            Change::Reboot => (
-                InstanceState::Rebooting,
-                Step::InstanceRunning {
-                    instance: ins.id.clone(),
-                },
-            ),
-            Change::Terminate => (
-                InstanceState::Terminating,
-                Step::InstanceTerminated {
-                    instance: ins.id.clone(),
-                },
-            ),
+            Change::Start => (InstanceState::Starting, Step::InstanceRunning { instance: ins.id.clone() }),
+            Change::Stop => (InstanceState::Stopping, Step::InstanceStopped { instance: ins.id.clone() }),
+            Change::Reboot => (InstanceState::Rebooting, Step::InstanceRunning { instance: ins.id.clone() }),
+            Change::Terminate => (InstanceState::Terminating, Step::InstanceTerminated { instance: ins.id.clone() }),
         };
         ins.state = state;
         ins.last_operation = Some((action.into(), "OPERATING".into(), env.request_id.clone()));
@@ -266,10 +209,7 @@ pub(crate) fn finish_termination(tx: &mut dyn Tx, scope: &Scope, id: &str) -> Re
     let Some(ins) = repo::find::<Instance>(tx, scope, id)? else {
         return Ok(false);
     };
-    let enis: Vec<Eni> = repo::list::<Eni>(tx, scope)?
-        .into_iter()
-        .filter(|e| e.instance_id() == Some(id))
-        .collect();
+    let enis: Vec<Eni> = repo::list::<Eni>(tx, scope)?.into_iter().filter(|e| e.instance_id() == Some(id)).collect();
     for mut eni in enis {
         if eni.primary {
             release_addresses(tx, &eni)?;
@@ -287,11 +227,6 @@ pub(crate) fn finish_termination(tx: &mut dyn Tx, scope: &Scope, id: &str) -> Re
 /// ENIs of an instance, primary first.
 pub fn enis_of(tx: &mut dyn Tx, env: &Env, ins: &Instance) -> Result<Vec<Eni>, Error> {
     let mut v = on_instance(tx, env, &ins.id)?;
-    v.sort_by_key(|e| {
-        e.attachment
-            .as_ref()
-            .map(|a| a.device_index)
-            .unwrap_or(u32::MAX)
-    });
+    v.sort_by_key(|e| e.attachment.as_ref().map(|a| a.device_index).unwrap_or(u32::MAX));
     Ok(v)
 }

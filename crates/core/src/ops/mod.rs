@@ -45,10 +45,7 @@ impl Env {
 /// Rejects lists longer than `max`.
 pub fn check_len<T>(field: &str, items: &[T], max: usize) -> Result<(), Error> {
     if items.len() > max {
-        return Err(Error::TooMany {
-            field: field.into(),
-            max,
-        });
+        return Err(Error::TooMany { field: field.into(), max });
     }
     Ok(())
 }
@@ -56,9 +53,5 @@ pub fn check_len<T>(field: &str, items: &[T], max: usize) -> Result<(), Error> {
 /// Removes duplicates keeping the first occurrence.
 pub fn dedup(items: &[String]) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    items
-        .iter()
-        .filter(|i| seen.insert(i.as_str()))
-        .cloned()
-        .collect()
+    items.iter().filter(|i| seen.insert(i.as_str())).cloned().collect()
 }

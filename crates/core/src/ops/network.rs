@@ -31,26 +31,16 @@ pub struct NewVpc {
 /// Creates a VPC. Its block must be private, between /12 (or /16 inside 192.168.0.0/16) and /28.
 pub fn create_vpc(tx: &mut dyn Tx, env: &Env, input: NewVpc) -> Result<Vpc, Error> {
     let cidr = Cidr::parse("CidrBlock", &input.cidr)?;
-    let widest = if Cidr::parse("", "192.168.0.0/16")?.covers(&cidr) {
-        16
-    } else {
-        12
-    };
+    let widest = if Cidr::parse("", "192.168.0.0/16")?.covers(&cidr) { 16 } else { 12 };
     if !cidr.is_private() || cidr.prefix < widest || cidr.prefix > 28 {
         return Err(Error::InvalidValue {
             field: "CidrBlock".into(),
-            reason: format!(
-                "{} must be a private block between /{widest} and /28",
-                input.cidr
-            ),
+            reason: format!("{} must be a private block between /{widest} and /28", input.cidr),
         });
     }
     let limit = env.catalog.vpcs_per_region;
     if repo::count::<Vpc>(tx, &env.scope)? >= limit as u64 {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::VpcsPerRegion,
-            limit,
-        });
+        return Err(Error::QuotaExceeded { quota: Quota::VpcsPerRegion, limit });
     }
     let vpc = Vpc {
         id: ids::generate(env.cloud(), IdKind::Vpc),
@@ -109,25 +99,11 @@ pub fn modify_vpc(tx: &mut dyn Tx, env: &Env, id: &str, c: VpcChanges) -> Result
 /// Deletes an empty VPC (no subnets, ENIs or instances).
 pub fn delete_vpc(tx: &mut dyn Tx, env: &Env, id: &str) -> Result<(), Error> {
     let vpc: Vpc = repo::load(tx, &env.scope, id)?;
-    if let Some(s) = repo::list::<Subnet>(tx, &env.scope)?
-        .into_iter()
-        .find(|s| s.vpc_id == vpc.id)
-    {
-        return Err(Error::InUse {
-            kind: Kind::Vpc,
-            id: vpc.id,
-            by: format!("subnet {}", s.id),
-        });
+    if let Some(s) = repo::list::<Subnet>(tx, &env.scope)?.into_iter().find(|s| s.vpc_id == vpc.id) {
+        return Err(Error::InUse { kind: Kind::Vpc, id: vpc.id, by: format!("subnet {}", s.id) });
     }
-    if let Some(e) = repo::list::<Eni>(tx, &env.scope)?
-        .into_iter()
-        .find(|e| e.vpc_id == vpc.id)
-    {
-        return Err(Error::InUse {
-            kind: Kind::Vpc,
-            id: vpc.id,
-            by: format!("network interface {}", e.id),
-        });
+    if let Some(e) = repo::list::<Eni>(tx, &env.scope)?.into_iter().find(|e| e.vpc_id == vpc.id) {
+        return Err(Error::InUse { kind: Kind::Vpc, id: vpc.id, by: format!("network interface {}", e.id) });
     }
     repo::remove(tx, &vpc)
 }
@@ -158,22 +134,13 @@ pub struct NewSubnet {
 /// a sibling, in a zone of the region.
 pub fn create_subnet(tx: &mut dyn Tx, env: &Env, input: NewSubnet) -> Result<Subnet, Error> {
     let vpc: Vpc = repo::load(tx, &env.scope, &input.vpc_id)?;
-    if !env
-        .catalog
-        .has_zone(env.cloud(), &env.scope.region, &input.zone)
-    {
-        return Err(Error::InvalidValue {
-            field: "Zone".into(),
-            reason: format!("unknown zone {}", input.zone),
-        });
+    if !env.catalog.has_zone(env.cloud(), &env.scope.region, &input.zone) {
+        return Err(Error::InvalidValue { field: "Zone".into(), reason: format!("unknown zone {}", input.zone) });
     }
     let cidr = Cidr::parse("CidrBlock", &input.cidr)?;
     let vpc_cidr = Cidr::parse("CidrBlock", &vpc.cidr)?;
     if !vpc_cidr.covers(&cidr) {
-        return Err(Error::CidrConflict {
-            cidr: input.cidr,
-            reason: format!("outside {} of {}", vpc.cidr, vpc.id),
-        });
+        return Err(Error::CidrConflict { cidr: input.cidr, reason: format!("outside {} of {}", vpc.cidr, vpc.id) });
     }
     if cidr.prefix < 16 || cidr.prefix > 29 {
         return Err(Error::InvalidValue {
@@ -181,23 +148,15 @@ pub fn create_subnet(tx: &mut dyn Tx, env: &Env, input: NewSubnet) -> Result<Sub
             reason: format!("{} must be between /16 and /29", input.cidr),
         });
     }
-    let siblings: Vec<Subnet> = repo::list::<Subnet>(tx, &env.scope)?
-        .into_iter()
-        .filter(|s| s.vpc_id == vpc.id)
-        .collect();
+    let siblings: Vec<Subnet> =
+        repo::list::<Subnet>(tx, &env.scope)?.into_iter().filter(|s| s.vpc_id == vpc.id).collect();
     let limit = env.catalog.subnets_per_vpc;
     if siblings.len() as u64 >= limit as u64 {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::SubnetsPerVpc,
-            limit,
-        });
+        return Err(Error::QuotaExceeded { quota: Quota::SubnetsPerVpc, limit });
     }
     for s in &siblings {
         if Cidr::parse("CidrBlock", &s.cidr)?.overlaps(&cidr) {
-            return Err(Error::CidrConflict {
-                cidr: input.cidr,
-                reason: format!("overlaps {} ({})", s.id, s.cidr),
-            });
+            return Err(Error::CidrConflict { cidr: input.cidr, reason: format!("overlaps {} ({})", s.id, s.cidr) });
         }
     }
     let subnet = Subnet {
@@ -229,12 +188,7 @@ pub struct SubnetChanges {
 }
 
 /// Modifies a subnet.
-pub fn modify_subnet(
-    tx: &mut dyn Tx,
-    env: &Env,
-    id: &str,
-    c: SubnetChanges,
-) -> Result<Subnet, Error> {
+pub fn modify_subnet(tx: &mut dyn Tx, env: &Env, id: &str, c: SubnetChanges) -> Result<Subnet, Error> {
     let mut s: Subnet = repo::load(tx, &env.scope, id)?;
     if let Some(v) = c.name {
         s.name = v;
@@ -252,25 +206,11 @@ pub fn modify_subnet(
 /// Deletes a subnet that holds no ENI and no instance.
 pub fn delete_subnet(tx: &mut dyn Tx, env: &Env, id: &str) -> Result<(), Error> {
     let s: Subnet = repo::load(tx, &env.scope, id)?;
-    if let Some(i) = repo::list::<Instance>(tx, &env.scope)?
-        .into_iter()
-        .find(|i| i.subnet_id == s.id)
-    {
-        return Err(Error::InUse {
-            kind: Kind::Subnet,
-            id: s.id,
-            by: format!("instance {}", i.id),
-        });
+    if let Some(i) = repo::list::<Instance>(tx, &env.scope)?.into_iter().find(|i| i.subnet_id == s.id) {
+        return Err(Error::InUse { kind: Kind::Subnet, id: s.id, by: format!("instance {}", i.id) });
     }
-    if let Some(e) = repo::list::<Eni>(tx, &env.scope)?
-        .into_iter()
-        .find(|e| e.subnet_id == s.id)
-    {
-        return Err(Error::InUse {
-            kind: Kind::Subnet,
-            id: s.id,
-            by: format!("network interface {}", e.id),
-        });
+    if let Some(e) = repo::list::<Eni>(tx, &env.scope)?.into_iter().find(|e| e.subnet_id == s.id) {
+        return Err(Error::InUse { kind: Kind::Subnet, id: s.id, by: format!("network interface {}", e.id) });
     }
     repo::remove(tx, &s)
 }

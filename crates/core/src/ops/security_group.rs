@@ -29,17 +29,11 @@ pub struct NewGroup {
 pub fn create(tx: &mut dyn Tx, env: &Env, input: NewGroup) -> Result<SecurityGroup, Error> {
     let limit = env.catalog.groups_per_region;
     if repo::count::<SecurityGroup>(tx, &env.scope)? >= limit as u64 {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::GroupsPerRegion,
-            limit,
-        });
+        return Err(Error::QuotaExceeded { quota: Quota::GroupsPerRegion, limit });
     }
     let rule_limit = env.catalog.rules_per_group;
     if input.ingress.len() > rule_limit as usize || input.egress.len() > rule_limit as usize {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::RulesPerGroup,
-            limit: rule_limit,
-        });
+        return Err(Error::QuotaExceeded { quota: Quota::RulesPerGroup, limit: rule_limit });
     }
     let stamp = |mut r: Rule| {
         r.created_at = env.now_ms;
@@ -50,11 +44,7 @@ pub fn create(tx: &mut dyn Tx, env: &Env, input: NewGroup) -> Result<SecurityGro
         scope: env.scope.clone(),
         name: input.name,
         description: input.description,
-        project_id: if input.project_id.is_empty() {
-            "0".into()
-        } else {
-            input.project_id
-        },
+        project_id: if input.project_id.is_empty() { "0".into() } else { input.project_id },
         is_default: false,
         tags: input.tags,
         ingress: input.ingress.into_iter().map(stamp).collect(),
@@ -100,32 +90,14 @@ pub fn modify(
 /// Deletes a group that no ENI uses and no other group's rule references.
 pub fn delete(tx: &mut dyn Tx, env: &Env, id: &str) -> Result<(), Error> {
     let sg: SecurityGroup = repo::load(tx, &env.scope, id)?;
-    if let Some(e) = repo::list::<Eni>(tx, &env.scope)?
-        .into_iter()
-        .find(|e| e.security_group_ids.contains(&sg.id))
-    {
-        return Err(Error::InUse {
-            kind: Kind::SecurityGroup,
-            id: sg.id,
-            by: format!("network interface {}", e.id),
-        });
+    if let Some(e) = repo::list::<Eni>(tx, &env.scope)?.into_iter().find(|e| e.security_group_ids.contains(&sg.id)) {
+        return Err(Error::InUse { kind: Kind::SecurityGroup, id: sg.id, by: format!("network interface {}", e.id) });
     }
-    let referrer = repo::list::<SecurityGroup>(tx, &env.scope)?
-        .into_iter()
-        .find(|other| {
-            other.id != sg.id
-                && other
-                    .ingress
-                    .iter()
-                    .chain(other.egress.iter())
-                    .any(|r| r.peer_group == sg.id)
-        });
+    let referrer = repo::list::<SecurityGroup>(tx, &env.scope)?.into_iter().find(|other| {
+        other.id != sg.id && other.ingress.iter().chain(other.egress.iter()).any(|r| r.peer_group == sg.id)
+    });
     if let Some(other) = referrer {
-        return Err(Error::InUse {
-            kind: Kind::SecurityGroup,
-            id: sg.id,
-            by: format!("a rule of {}", other.id),
-        });
+        return Err(Error::InUse { kind: Kind::SecurityGroup, id: sg.id, by: format!("a rule of {}", other.id) });
     }
     repo::remove(tx, &sg)
 }
@@ -143,10 +115,7 @@ pub fn add_rules(
     let limit = env.catalog.rules_per_group;
     let existing = sg.rules(direction).len();
     if existing + rules.len() > limit as usize {
-        return Err(Error::QuotaExceeded {
-            quota: Quota::RulesPerGroup,
-            limit,
-        });
+        return Err(Error::QuotaExceeded { quota: Quota::RulesPerGroup, limit });
     }
     let at = index.unwrap_or(existing);
     if at > existing {
@@ -164,9 +133,7 @@ pub fn add_rules(
         .collect();
     for r in &stamped {
         if sg.rules(direction).iter().any(|x| identical_rule(x, r)) {
-            return Err(Error::Duplicate {
-                what: "security group policy".into(),
-            });
+            return Err(Error::Duplicate { what: "security group policy".into() });
         }
     }
     sg.rules_mut(direction).splice(at..at, stamped);
@@ -187,10 +154,7 @@ pub fn delete_rules_at(
     let mut sg: SecurityGroup = repo::load(tx, &env.scope, id)?;
     let len = sg.rules(direction).len();
     if let Some(bad) = indexes.iter().find(|i| **i >= len) {
-        return Err(Error::NotFound {
-            kind: Kind::Rule,
-            id: bad.to_string(),
-        });
+        return Err(Error::NotFound { kind: Kind::Rule, id: bad.to_string() });
     }
     let mut keep = 0usize;
     sg.rules_mut(direction).retain(|_| {
@@ -216,10 +180,7 @@ pub fn delete_matching_rules(
         let before = sg.rules(direction).len();
         sg.rules_mut(direction).retain(|r| !same_rule(r, wanted));
         if sg.rules(direction).len() == before {
-            return Err(Error::NotFound {
-                kind: Kind::Rule,
-                id: describe_rule(wanted),
-            });
+            return Err(Error::NotFound { kind: Kind::Rule, id: describe_rule(wanted) });
         }
     }
     bump(&mut sg, env);
@@ -283,15 +244,5 @@ fn identical_rule(a: &Rule, b: &Rule) -> bool {
 }
 
 fn describe_rule(r: &Rule) -> String {
-    format!(
-        "{} {} {} {}",
-        r.protocol,
-        r.port,
-        if r.cidr.is_empty() {
-            &r.peer_group
-        } else {
-            &r.cidr
-        },
-        r.action
-    )
+    format!("{} {} {} {}", r.protocol, r.port, if r.cidr.is_empty() { &r.peer_group } else { &r.cidr }, r.action)
 }

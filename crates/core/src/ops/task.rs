@@ -14,13 +14,7 @@ pub fn open(tx: &mut dyn Tx, env: &Env, action: &str, resources: &[String]) -> R
         id: env.request_id.clone(),
         scope: env.scope.clone(),
         action: action.into(),
-        results: resources
-            .iter()
-            .map(|r| TaskResult {
-                resource_id: r.clone(),
-                status: TaskStatus::Running,
-            })
-            .collect(),
+        results: resources.iter().map(|r| TaskResult { resource_id: r.clone(), status: TaskStatus::Running }).collect(),
         created_at: env.now_ms,
     };
     repo::create(tx, &task)
@@ -38,11 +32,7 @@ pub fn settle(
         return Ok(());
     };
     let mut changed = false;
-    for r in task
-        .results
-        .iter_mut()
-        .filter(|r| r.resource_id == resource && r.status == TaskStatus::Running)
-    {
+    for r in task.results.iter_mut().filter(|r| r.resource_id == resource && r.status == TaskStatus::Running) {
         r.status = status;
         changed = true;
     }

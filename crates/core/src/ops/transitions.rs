@@ -73,13 +73,8 @@ struct Payload {
 
 /// Schedules `step` to complete after the transition delay; `task` names the task it settles.
 pub fn schedule(tx: &mut dyn Tx, env: &Env, step: Step, task: bool) -> Result<(), Error> {
-    let payload = Payload {
-        scope: env.scope.clone(),
-        task: task.then(|| env.request_id.clone()),
-        step,
-    };
-    let body = serde_json::to_string(&payload)
-        .map_err(|e| eniplane_store::StoreError::Corrupt(e.to_string()))?;
+    let payload = Payload { scope: env.scope.clone(), task: task.then(|| env.request_id.clone()), step };
+    let body = serde_json::to_string(&payload).map_err(|e| eniplane_store::StoreError::Corrupt(e.to_string()))?;
     tx.schedule(&NewTransition {
         due_at_ms: env.due(),
         kind: payload.step.name().into(),
@@ -103,11 +98,7 @@ fn apply(tx: &mut dyn Tx, t: &Transition, now_ms: i64) -> Result<(), Error> {
         .map_err(|e| eniplane_store::StoreError::Corrupt(format!("transition {}: {e}", t.id)))?;
     let ok = run_step(tx, &p.scope, &p.step, now_ms)?;
     if let Some(task) = &p.task {
-        let status = if ok {
-            TaskStatus::Success
-        } else {
-            TaskStatus::Failed
-        };
+        let status = if ok { TaskStatus::Success } else { TaskStatus::Failed };
         super::task::settle(tx, &p.scope, task, p.step.resource(), status)?;
     }
     Ok(())
@@ -147,11 +138,7 @@ fn run_step(tx: &mut dyn Tx, scope: &Scope, step: &Step, now_ms: i64) -> Result<
             Ok(true)
         }
         Step::IpsReady { eni, ips } => with_eni(tx, scope, eni, |e| {
-            for ip in e
-                .private_ips
-                .iter_mut()
-                .filter(|p| ips.contains(&p.address))
-            {
+            for ip in e.private_ips.iter_mut().filter(|p| ips.contains(&p.address)) {
                 ip.state = IpState::Available;
             }
         }),
@@ -159,12 +146,9 @@ fn run_step(tx: &mut dyn Tx, scope: &Scope, step: &Step, now_ms: i64) -> Result<
             let Some(mut e) = repo::find::<Eni>(tx, scope, eni)? else {
                 return Ok(false);
             };
-            e.private_ips
-                .retain(|p| !(ips.contains(&p.address) && p.state == IpState::Deleting));
+            e.private_ips.retain(|p| !(ips.contains(&p.address) && p.state == IpState::Deleting));
             for ip in ips {
-                if ipam::parse_ip("ip", ip).is_ok()
-                    && !e.private_ips.iter().any(|p| &p.address == ip)
-                {
+                if ipam::parse_ip("ip", ip).is_ok() && !e.private_ips.iter().any(|p| &p.address == ip) {
                     release_ip_if_owned(tx, &e.subnet_id, ip, &e.id)?;
                 }
             }
@@ -172,10 +156,7 @@ fn run_step(tx: &mut dyn Tx, scope: &Scope, step: &Step, now_ms: i64) -> Result<
             Ok(true)
         }
         Step::InstanceRunning { instance } => with_instance(tx, scope, instance, |i| {
-            if matches!(
-                i.state,
-                InstanceState::Pending | InstanceState::Starting | InstanceState::Rebooting
-            ) {
+            if matches!(i.state, InstanceState::Pending | InstanceState::Starting | InstanceState::Rebooting) {
                 i.state = InstanceState::Running;
                 set_last_operation_result(i, "SUCCESS");
             }
@@ -186,9 +167,7 @@ fn run_step(tx: &mut dyn Tx, scope: &Scope, step: &Step, now_ms: i64) -> Result<
                 set_last_operation_result(i, "SUCCESS");
             }
         }),
-        Step::InstanceTerminated { instance } => {
-            super::instance::finish_termination(tx, scope, instance)
-        }
+        Step::InstanceTerminated { instance } => super::instance::finish_termination(tx, scope, instance),
     }
 }
 
@@ -206,12 +185,7 @@ fn release_ip_if_owned(tx: &mut dyn Tx, subnet: &str, ip: &str, eni: &str) -> Re
     Ok(())
 }
 
-fn with_eni(
-    tx: &mut dyn Tx,
-    scope: &Scope,
-    id: &str,
-    f: impl FnOnce(&mut Eni),
-) -> Result<bool, Error> {
+fn with_eni(tx: &mut dyn Tx, scope: &Scope, id: &str, f: impl FnOnce(&mut Eni)) -> Result<bool, Error> {
     let Some(mut e) = repo::find::<Eni>(tx, scope, id)? else {
         return Ok(false);
     };
@@ -220,12 +194,7 @@ fn with_eni(
     Ok(true)
 }
 
-fn with_instance(
-    tx: &mut dyn Tx,
-    scope: &Scope,
-    id: &str,
-    f: impl FnOnce(&mut Instance),
-) -> Result<bool, Error> {
+fn with_instance(tx: &mut dyn Tx, scope: &Scope, id: &str, f: impl FnOnce(&mut Instance)) -> Result<bool, Error> {
     let Some(mut i) = repo::find::<Instance>(tx, scope, id)? else {
         return Ok(false);
     };

@@ -36,10 +36,7 @@ pub struct SqliteEngine {
 pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, _)
-            if matches!(
-                f.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ) =>
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
         {
             StoreError::Retry(e.to_string())
         }
@@ -49,14 +46,10 @@ pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
 
 fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(sql_err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(sql_err)?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(sql_err)?;
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(sql_err)?;
-    conn.pragma_update(None, "foreign_keys", "OFF")
-        .map_err(sql_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(sql_err)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(sql_err)?;
+    conn.pragma_update(None, "foreign_keys", "OFF").map_err(sql_err)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -64,8 +57,7 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
 impl SqliteEngine {
     /// Opens `dir/eniplane.db`, creating the directory and applying migrations.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
         let path = dir.join("eniplane.db");
         let mut conn = open_conn(&path)?;
         schema::migrate(&mut conn)?;
@@ -74,11 +66,7 @@ impl SqliteEngine {
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self {
-            path,
-            writer: Mutex::new(tx),
-            readers: Mutex::new(Vec::new()),
-        })
+        Ok(Self { path, writer: Mutex::new(tx), readers: Mutex::new(Vec::new()) })
     }
 
     /// Where the database file lives.
@@ -98,8 +86,7 @@ impl Engine for SqliteEngine {
             .lock()
             .send(Pending { job, done })
             .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?;
-        wait.recv()
-            .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?
+        wait.recv().map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?
     }
 
     fn read(&self, job: ReadJob<'_>) -> Result<(), StoreError> {

@@ -40,23 +40,14 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     )
     .map_err(sql_err)?;
     for (version, sql) in MIGRATIONS {
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql_err)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql_err)?;
         let done: bool = tx
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
-                [version],
-                |r| r.get(0),
-            )
+            .query_row("SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
             .map_err(sql_err)?;
         if !done {
             tx.execute_batch(sql).map_err(sql_err)?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, datetime('now'))",
-                [version],
-            )
-            .map_err(sql_err)?;
+            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, datetime('now'))", [version])
+                .map_err(sql_err)?;
         }
         tx.commit().map_err(sql_err)?;
     }

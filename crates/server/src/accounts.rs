@@ -1,0 +1,63 @@
+//! Accounts from the command line, and the default account a first start creates.
+
+use std::path::Path;
+
+use eniplane_core::model::{AccessKey, Account};
+use eniplane_core::ops::accounts;
+use eniplane_core::{time, Error};
+use eniplane_store::{Store, Tx};
+
+/// Name of the account a first start creates.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+fn print(account: &Account, key: &AccessKey, json: bool) {
+    if json {
+        let v = serde_json::json!({
+            "account_id": account.id,
+            "name": account.name,
+            "access_key_id": key.id,
+            "access_key_secret": key.secret,
+        });
+        println!("{v}");
+    } else {
+        println!("account {} ({})", account.name, account.id);
+        println!("access key id:     {}", key.id);
+        println!("access key secret: {}", key.secret);
+    }
+}
+
+/// `eniplane account create`.
+pub fn create_command(name: &str, data_dir: &Path, json: bool) -> Result<(), String> {
+    let store = Store::open_sqlite(data_dir).map_err(|e| e.to_string())?;
+    let owned = name.to_string();
+    let (account, key) = store
+        .write_blocking(move |tx: &mut dyn Tx| accounts::create(tx, &owned, None, time::now_ms()))
+        .map_err(|e: Error| e.to_string())?;
+    print(&account, &key, json);
+    Ok(())
+}
+
+/// On a store without accounts, creates the default one with keys from
+/// `ENIPLANE_ROOT_ACCESS_KEY_ID` / `ENIPLANE_ROOT_ACCESS_KEY_SECRET` or fresh ones, and prints
+/// them once.
+pub async fn ensure_default(store: &Store) -> Result<(), String> {
+    let env_key = match (std::env::var("ENIPLANE_ROOT_ACCESS_KEY_ID"), std::env::var("ENIPLANE_ROOT_ACCESS_KEY_SECRET"))
+    {
+        (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some((id, secret)),
+        _ => None,
+    };
+    let created = store
+        .write(move |tx: &mut dyn Tx| {
+            if accounts::count(tx)? > 0 {
+                return Ok(None);
+            }
+            accounts::create(tx, DEFAULT_ACCOUNT, env_key.clone(), time::now_ms()).map(Some)
+        })
+        .await
+        .map_err(|e: Error| e.to_string())?;
+    if let Some((account, key)) = created {
+        println!("Created the default account; these keys are shown only once:");
+        print(&account, &key, false);
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! The HTTP front: one listener for every dialect, body limits, dialect detection, `/healthz`,
+//! and the process lifecycle of `serve`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, Response, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use eniplane_api::limits::RateLimits;
+use eniplane_api::{HttpRequest, HttpResponse, Services, Settings, MAX_BODY};
+use eniplane_store::Store;
+use http_body_util::BodyExt;
+
+use crate::config::{self, ServeArgs};
+use crate::{accounts, worker};
+
+/// Which API a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Tencent Cloud API 3.0.
+    Tencent,
+    /// Alibaba Cloud ENS RPC.
+    Ens,
+}
+
+/// Decides the dialect from headers and parameters; Tencent is the fallback envelope.
+pub fn detect(req: &HttpRequest) -> Dialect {
+    if eniplane_ens::claims(req) {
+        Dialect::Ens
+    } else {
+        Dialect::Tencent
+    }
+}
+
+/// Builds the router over ready services.
+pub fn router(svc: Services) -> Router {
+    Router::new().route("/healthz", get(healthz)).fallback(api).with_state(Arc::new(svc))
+}
+
+async fn healthz(State(svc): State<Arc<Services>>) -> Response<Body> {
+    match svc.store.health() {
+        Ok(()) => plain(StatusCode::OK, "ok"),
+        Err(e) => plain(StatusCode::SERVICE_UNAVAILABLE, &format!("store unavailable: {e}")),
+    }
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Body> {
+    let mut r = Response::new(Body::from(text.to_string()));
+    *r.status_mut() = status;
+    r
+}
+
+async fn api(State(svc): State<Arc<Services>>, req: Request<Body>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let mut exchange = HttpRequest {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        raw_query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect(),
+        body: Default::default(),
+    };
+    let declared =
+        parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let too_large = declared.is_some_and(|n| n > MAX_BODY);
+    let body = if too_large { Err(()) } else { read_limited(body).await };
+    let response = match body {
+        Ok(bytes) => {
+            exchange.body = bytes;
+            match detect(&exchange) {
+                Dialect::Tencent => eniplane_tencent::handle(&svc, exchange).await,
+                Dialect::Ens => eniplane_ens::handle(&svc, exchange).await,
+            }
+        }
+        Err(()) => {
+            let message = format!("The request body exceeds the limit of {MAX_BODY} bytes.");
+            match detect(&exchange) {
+                Dialect::Tencent => eniplane_tencent::reject("InvalidParameter", message),
+                Dialect::Ens => eniplane_ens::reject(400, "InvalidParameter", message),
+            }
+        }
+    };
+    into_response(response)
+}
+
+async fn read_limited(body: Body) -> Result<bytes::Bytes, ()> {
+    let limited = http_body_util::Limited::new(body, MAX_BODY);
+    limited.collect().await.map(|c| c.to_bytes()).map_err(|_| ())
+}
+
+fn into_response(r: HttpResponse) -> Response<Body> {
+    let mut out = Response::new(Body::from(r.body));
+    *out.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = out.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static(r.content_type));
+    for (name, value) in r.headers {
+        if let (Ok(n), Ok(v)) = (axum::http::HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            headers.insert(n, v);
+        }
+    }
+    out
+}
+
+/// Opens the store and builds the services for resolved settings.
+pub fn services(cfg: &config::Resolved) -> Result<Services, String> {
+    let store = Store::open_sqlite(&cfg.data_dir).map_err(|e| format!("opening the store: {e}"))?;
+    let settings = Settings { transition_delay_ms: cfg.transition_delay_ms, ..Settings::default() };
+    let limits = RateLimits::new(cfg.rate_limits.enabled, cfg.rate_limits.overrides.clone());
+    Ok(Services::new(store, cfg.catalog.clone(), settings, limits))
+}
+
+/// `eniplane serve`.
+pub fn serve(args: ServeArgs) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ENIPLANE_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cfg = config::resolve(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(run(cfg))
+}
+
+async fn run(cfg: config::Resolved) -> Result<(), String> {
+    let svc = services(&cfg)?;
+    accounts::ensure_default(&svc.store).await?;
+    let listener =
+        tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
+    let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, data_dir = %cfg.data_dir.display(), engine = svc.store.engine_name(), "eniplane serving");
+    let stop = worker::spawn(svc.store.clone());
+    axum::serve(listener, router(svc)).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    stop.notify_one();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,64 @@
+//! The transition worker: completes due asynchronous transitions (attach, detach, start, …),
+//! each in its own transaction and exactly once, and picks up pending ones after a restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use eniplane_core::ops::transitions;
+use eniplane_core::{time, Error};
+use eniplane_store::{Store, Tx};
+use tokio::sync::Notify;
+
+/// How often the worker looks for due transitions when idle.
+const POLL: Duration = Duration::from_millis(25);
+/// Most transitions taken per round.
+const BATCH: u32 = 256;
+
+/// Starts the worker; notify the returned handle to stop it.
+pub fn spawn(store: Store) -> Arc<Notify> {
+    let stop = Arc::new(Notify::new());
+    let stopped = stop.clone();
+    tokio::spawn(async move {
+        loop {
+            let ran = match run_due(&store).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "transition worker round failed");
+                    0
+                }
+            };
+            if ran as u32 >= BATCH {
+                continue;
+            }
+            tokio::select! {
+                _ = stopped.notified() => break,
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    });
+    stop
+}
+
+/// Completes every transition due now; returns how many it completed.
+pub async fn run_due(store: &Store) -> Result<usize, Error> {
+    let now = time::now_ms();
+    let due = store.read(move |tx: &mut dyn Tx| Ok::<_, Error>(tx.due_transitions(now, BATCH)?)).await?;
+    let mut handles = Vec::with_capacity(due.len());
+    for t in due {
+        let s = store.clone();
+        let id = t.id;
+        handles.push(tokio::spawn(
+            async move { s.write(move |tx: &mut dyn Tx| transitions::complete(tx, id, now)).await },
+        ));
+    }
+    let mut done = 0;
+    for h in handles {
+        match h.await {
+            Ok(Ok(true)) => done += 1,
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "transition failed"),
+            Err(e) => tracing::warn!(error = %e, "transition task panicked"),
+        }
+    }
+    Ok(done)
+}

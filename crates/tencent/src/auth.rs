@@ -1,0 +1,89 @@
+//! Authentication of a Tencent request: TC3-HMAC-SHA256 or the legacy HmacSHA1/HmacSHA256
+//! signature, against the stored access keys, with clock skew and (legacy) nonce replay checks.
+
+use std::sync::Arc;
+
+use eniplane_api::{HttpRequest, Services};
+use eniplane_auth::{tc3, tencent_v1, AuthError, RequestView};
+use eniplane_core::model::AccessKey;
+
+use crate::error::{from_auth, from_domain, ApiError, Service};
+use crate::protocol::{Envelope, Scheme};
+
+/// Who signed the request.
+pub(crate) struct Credential {
+    /// The key.
+    pub key: Arc<AccessKey>,
+    /// Service named in the TC3 credential scope (`vpc`, `cvm`, or a Node SDK host label).
+    pub service: Option<String>,
+}
+
+fn now_secs() -> i64 {
+    eniplane_core::time::now_ms() / 1000
+}
+
+/// Verifies the signature and returns the signer.
+pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelope) -> Result<Credential, ApiError> {
+    if req.header("x-tc-token").is_some_and(|t| !t.is_empty()) {
+        return Err(ApiError::new(
+            "AuthFailure.TokenFailure",
+            "Temporary credentials (X-TC-Token) are not supported by this server.",
+        ));
+    }
+    match &env.scheme {
+        Scheme::Tc3 => {
+            let header = req
+                .header("authorization")
+                .ok_or_else(|| from_auth(&AuthError::Missing("Authorization header".into())))?;
+            let parsed = tc3::parse_authorization(header).map_err(|e| match e {
+                AuthError::UnsupportedMethod(_) | AuthError::Malformed(_) | AuthError::Missing(_) => ApiError::new(
+                    "AuthFailure.InvalidAuthorization",
+                    format!("The Authorization header is invalid: {e}."),
+                ),
+                other => from_auth(&other),
+            })?;
+            let key = lookup(svc, &parsed.access_key_id).await?;
+            let headers = req.header_refs();
+            let view = RequestView {
+                method: &req.method,
+                path: &req.path,
+                raw_query: &req.raw_query,
+                headers: &headers,
+                body: &req.body,
+            };
+            let secret = key.as_ref().map(|k| k.secret.clone());
+            tc3::verify(&view, now_secs(), svc.settings.tencent_skew_secs, &mut |_| secret.clone())
+                .map_err(|e| from_auth(&e))?;
+            let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey))?;
+            Ok(Credential { key, service: Some(parsed.service) })
+        }
+        Scheme::V1(params) => {
+            let id = params.iter().find(|(k, _)| k == "SecretId").map(|(_, v)| v.clone()).unwrap_or_default();
+            let key = lookup(svc, &id).await?;
+            let secret = key.as_ref().map(|k| k.secret.clone());
+            let host = req.header("host").unwrap_or("");
+            let verified = tencent_v1::verify(
+                &req.method,
+                host,
+                &req.path,
+                params,
+                now_secs(),
+                svc.settings.tencent_skew_secs,
+                &mut |_| secret.clone(),
+            )
+            .map_err(|e| from_auth(&e))?;
+            let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey))?;
+            if !svc.nonces.first_use(&key.id, &verified.nonce, now_secs(), svc.settings.tencent_skew_secs) {
+                return Err(ApiError::new("AuthFailure.SignatureFailure", "The request Nonce has already been used."));
+            }
+            Ok(Credential { key, service: None })
+        }
+    }
+}
+
+async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<AccessKey>>, ApiError> {
+    if id.is_empty() {
+        return Ok(None);
+    }
+    svc.credentials.lookup(id).await.map_err(|e| from_domain(e, Service::Vpc))
+}
