@@ -1,9 +1,6 @@
 //! The `eniplane` binary: `serve` runs the control plane, `account create` adds a tenant.
 
-mod accounts;
-mod config;
-mod http;
-mod worker;
+use eniplane::{accounts, config, http};
 
 use std::path::PathBuf;
 

@@ -1,0 +1,7 @@
+//! The eniplane server as a library: the HTTP front, the transition worker, configuration and
+//! account bootstrap. The `eniplane` binary is a thin CLI over it; tests start it in-process.
+
+pub mod accounts;
+pub mod config;
+pub mod http;
+pub mod worker;

@@ -1,0 +1,232 @@
+//! In-process test harness: a real eniplane HTTP server on an ephemeral port over a fresh
+//! SQLite store, with signing clients for both dialects.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use eniplane::{accounts, config, http};
+use eniplane_auth::{acs3, acs_v1, tc3};
+use eniplane_core::ops::accounts as account_ops;
+use eniplane_store::Tx;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+/// An access key pair.
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub account: String,
+    pub id: String,
+    pub secret: String,
+}
+
+/// A running server.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub svc: eniplane_api::Services,
+    pub key: Key,
+    client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+/// A raw HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+/// Options for a test server.
+#[derive(Clone)]
+pub struct Options {
+    pub delay_ms: i64,
+    pub rate_limits: bool,
+    pub overrides: Vec<(String, u32)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { delay_ms: 100, rate_limits: false, overrides: Vec::new() }
+    }
+}
+
+impl TestServer {
+    /// Starts a server with a 100 ms transition delay and rate limits off.
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    /// Starts a server with options.
+    pub async fn start_with(opts: Options) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(dir, opts).await
+    }
+
+    /// Starts a server over an existing data directory (for restart tests).
+    pub async fn start_in(dir: tempfile::TempDir, opts: Options) -> Self {
+        let mut rate = config::RateLimitConfig::default();
+        rate.enabled = opts.rate_limits;
+        rate.overrides = opts.overrides.iter().cloned().collect();
+        let cfg = config::Resolved {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_path_buf(),
+            transition_delay_ms: opts.delay_ms,
+            rate_limits: rate,
+            catalog: Default::default(),
+        };
+        let svc = http::services(&cfg).expect("services");
+        accounts::ensure_default(&svc.store).await.expect("default account");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let router = http::router(svc.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let stop = eniplane::worker::spawn(svc.store.clone());
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        let mut server = Self {
+            addr,
+            dir,
+            svc,
+            key: Key { account: String::new(), id: String::new(), secret: String::new() },
+            client,
+            stop,
+        };
+        server.key = server.account("tester").await;
+        server
+    }
+
+    /// Creates another account and returns its key.
+    pub async fn account(&self, name: &str) -> Key {
+        let name = name.to_string();
+        let (a, k) = self
+            .svc
+            .store
+            .write(move |tx: &mut dyn Tx| account_ops::create(tx, &name, None, eniplane_core::time::now_ms()))
+            .await
+            .expect("account");
+        Key { account: a.id, id: k.id, secret: k.secret }
+    }
+
+    /// Host header value.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Stops the worker (the listener dies with the runtime).
+    pub fn stop_worker(&self) {
+        self.stop.notify_one();
+    }
+
+    /// Sends a raw request.
+    pub async fn raw(&self, method: &str, path_and_query: &str, headers: &[(String, String)], body: Vec<u8>) -> Answer {
+        let mut b = hyper::Request::builder().method(method).uri(format!("http://{}{}", self.addr, path_and_query));
+        for (n, v) in headers {
+            b = b.header(n.as_str(), v.as_str());
+        }
+        let req = b.body(Full::new(Bytes::from(body))).expect("request");
+        let resp = self.client.request(req).await.expect("http");
+        let status = resp.status().as_u16();
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let raw = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Answer { status, content_type, body, raw }
+    }
+
+    /// A TC3-signed Tencent call (POST JSON) with `key`; returns the whole answer.
+    pub async fn tc3_as(&self, key: &Key, service: &str, action: &str, region: Option<&str>, params: Value) -> Answer {
+        let body = serde_json::to_vec(&params).unwrap();
+        let ts = chrono::Utc::now().timestamp();
+        let host = self.host();
+        let auth = tc3::sign(&key.id, &key.secret, service, &host, "POST", "", "application/json", &body, ts);
+        let mut headers = vec![
+            ("Host".to_string(), host),
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("X-TC-Action".to_string(), action.to_string()),
+            ("X-TC-Version".to_string(), "2017-03-12".to_string()),
+            ("X-TC-Timestamp".to_string(), ts.to_string()),
+            ("Authorization".to_string(), auth),
+        ];
+        if let Some(r) = region {
+            headers.push(("X-TC-Region".to_string(), r.to_string()));
+        }
+        self.raw("POST", "/", &headers, body).await
+    }
+
+    /// A signed VPC call in ap-guangzhou with the default test key; returns `Response`.
+    pub async fn vpc(&self, action: &str, params: Value) -> Value {
+        self.tc3_as(&self.key, "vpc", action, Some("ap-guangzhou"), params).await.body["Response"].clone()
+    }
+
+    /// A signed CVM call in ap-guangzhou with the default test key; returns `Response`.
+    pub async fn cvm(&self, action: &str, params: Value) -> Value {
+        self.tc3_as(&self.key, "cvm", action, Some("ap-guangzhou"), params).await.body["Response"].clone()
+    }
+
+    /// An ACS3-signed ENS call (parameters in the query, as the tea SDK sends them).
+    pub async fn ens_acs3_as(&self, key: &Key, action: &str, params: &[(&str, &str)]) -> Answer {
+        let query: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let date = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let host = self.host();
+        let extra = [("x-acs-action", action), ("x-acs-version", "2017-11-10")];
+        let signed = acs3::sign(&key.id, &key.secret, "POST", &host, &query, &extra, b"", &date, &nonce);
+        let qs: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(query.iter()).finish();
+        self.raw("POST", &format!("/?{qs}"), &signed, Vec::new()).await
+    }
+
+    /// An ACS3-signed ENS call with the default key.
+    pub async fn ens(&self, action: &str, params: &[(&str, &str)]) -> Answer {
+        self.ens_acs3_as(&self.key, action, params).await
+    }
+
+    /// An RPC V1 (HMAC-SHA1) signed ENS call, parameters in the query.
+    pub async fn ens_v1_as(&self, key: &Key, action: &str, params: &[(&str, &str)]) -> Answer {
+        let mut all: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let ts = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        for (k, v) in [
+            ("Action", action.to_string()),
+            ("Version", "2017-11-10".to_string()),
+            ("Format", "JSON".to_string()),
+            ("AccessKeyId", key.id.clone()),
+            ("SignatureMethod", "HMAC-SHA1".to_string()),
+            ("SignatureVersion", "1.0".to_string()),
+            ("SignatureNonce", uuid::Uuid::new_v4().simple().to_string()),
+            ("Timestamp", ts),
+        ] {
+            all.push((k.to_string(), v));
+        }
+        let sts = acs_v1::string_to_sign("POST", &all);
+        all.push(("Signature".to_string(), acs_v1::sign(&key.secret, &sts)));
+        let qs: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(all.iter()).finish();
+        self.raw("POST", &format!("/?{qs}"), &[("Host".to_string(), self.host())], Vec::new()).await
+    }
+
+    /// Polls `f` until it returns true or `timeout` passes.
+    pub async fn wait_until<F, Fut>(&self, timeout: Duration, mut f: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if f().await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+}
+
+/// The error code of a Tencent `Response`, if any.
+pub fn code(resp: &Value) -> Option<&str> {
+    resp.get("Error").and_then(|e| e.get("Code")).and_then(|c| c.as_str())
+}
