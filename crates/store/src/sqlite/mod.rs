@@ -110,11 +110,16 @@ impl Engine for SqliteEngine {
     }
 }
 
+/// Runs a statement through the prepared-statement cache (the hot path runs these per request).
+fn exec(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map(|_| ()).map_err(sql_err)
+}
+
 fn run_read(conn: &Connection, job: ReadJob<'_>) -> Result<(), StoreError> {
-    conn.execute_batch("BEGIN DEFERRED").map_err(sql_err)?;
+    exec(conn, "BEGIN DEFERRED")?;
     let mut tx = tx::SqliteTx::new(conn);
     let outcome: Outcome = job(&mut tx);
-    let end = conn.execute_batch("ROLLBACK").map_err(sql_err);
+    let end = exec(conn, "ROLLBACK");
     outcome?;
     end
 }
@@ -152,11 +157,11 @@ fn run_batch(conn: &Connection, batch: &mut [Pending]) -> Vec<Result<(), StoreEr
 }
 
 fn run_in_savepoint(conn: &Connection, job: &mut WriteJob) -> Result<(), StoreError> {
-    conn.execute_batch("SAVEPOINT job").map_err(sql_err)?;
+    exec(conn, "SAVEPOINT job")?;
     let outcome = job(&mut tx::SqliteTx::new(conn));
     if !matches!(outcome, Ok(true)) {
-        conn.execute_batch("ROLLBACK TO job").map_err(sql_err)?;
+        exec(conn, "ROLLBACK TO job")?;
     }
-    conn.execute_batch("RELEASE job").map_err(sql_err)?;
+    exec(conn, "RELEASE job")?;
     outcome.map(|_| ())
 }
