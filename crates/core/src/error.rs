@@ -65,75 +65,75 @@ pub enum Quota {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// The resource does not exist in this scope (or belongs to someone else).
-    #[error("the {} {id} does not exist", kind.name())]
+    #[error("The {} {id} does not exist.", kind.name())]
     NotFound { kind: Kind, id: String },
     /// A value has the wrong shape (an ID, a CIDR, an address).
-    #[error("{field} is malformed: {value}")]
+    #[error("{field} is malformed: {value}.")]
     Malformed { field: String, value: String },
     /// A value is well-formed but not acceptable.
-    #[error("{field} is invalid: {reason}")]
+    #[error("{field} is invalid: {reason}.")]
     InvalidValue { field: String, reason: String },
     /// A list is longer than allowed.
-    #[error("{field} has more than {max} items")]
+    #[error("{field} has more than {max} items.")]
     TooMany { field: String, max: usize },
     /// A required input is missing.
-    #[error("{field} is required")]
+    #[error("{field} is required.")]
     Missing { field: String },
     /// The resource is in a state that forbids the operation.
-    #[error("the {} {id} is {state}, which does not allow this operation", kind.name())]
+    #[error("The {} {id} is {state}, which does not allow this operation.", kind.name())]
     InvalidState { kind: Kind, id: String, state: String },
     /// The operation is not allowed on a primary ENI.
-    #[error("{id} is a primary network interface")]
+    #[error("{id} is a primary network interface.")]
     PrimaryEni { id: String },
     /// The ENI is attached to some instance already.
-    #[error("{eni} is already attached to {instance}")]
+    #[error("{eni} is already attached to {instance}.")]
     AlreadyAttached { eni: String, instance: String },
     /// The ENI is not attached (to that instance).
-    #[error("{eni} is not attached to {instance}")]
+    #[error("{eni} is not attached to {instance}.")]
     NotAttached { eni: String, instance: String },
     /// Instance and subnet are in different zones.
-    #[error("{what} is not in the same zone as {other}")]
+    #[error("{what} is not in the same zone as {other}.")]
     ZoneMismatch { what: String, other: String },
     /// Two resources are in different VPCs (or subnets where one is required).
-    #[error("{what} is not in the same network as {other}")]
+    #[error("{what} is not in the same network as {other}.")]
     VpcMismatch { what: String, other: String },
     /// The ENI must keep at least one security group for this.
-    #[error("{eni} has no security group")]
+    #[error("{eni} has no security group.")]
     NoSecurityGroup { eni: String },
     /// A quota is exhausted.
-    #[error("quota exceeded: at most {limit}")]
+    #[error("Quota exceeded: at most {limit}.")]
     QuotaExceeded { quota: Quota, limit: u32 },
     /// No free address left in the subnet.
-    #[error("subnet {subnet} has no free address")]
+    #[error("Subnet {subnet} has no free address.")]
     SubnetExhausted { subnet: String },
     /// The address is used by another resource.
-    #[error("address {ip} is already in use")]
+    #[error("Address {ip} is already in use.")]
     AddressInUse { ip: String },
     /// The address is outside the subnet or reserved.
-    #[error("address {ip} is not usable in subnet {subnet}")]
+    #[error("Address {ip} is not usable in subnet {subnet}.")]
     AddressOutOfSubnet { ip: String, subnet: String },
     /// The primary private IP cannot be removed or moved.
-    #[error("{ip} is the primary private ip")]
+    #[error("{ip} is the primary private ip.")]
     PrimaryIp { ip: String },
     /// The address is not on that ENI.
-    #[error("{ip} is not assigned to {eni}")]
+    #[error("{ip} is not assigned to {eni}.")]
     IpNotOnEni { ip: String, eni: String },
     /// The resource is still used by others.
-    #[error("the {} {id} is in use: {by}", kind.name())]
+    #[error("The {} {id} is in use: {by}.", kind.name())]
     InUse { kind: Kind, id: String, by: String },
     /// A CIDR overlaps another or lies outside its parent.
-    #[error("cidr {cidr} conflicts: {reason}")]
+    #[error("Cidr {cidr} conflicts: {reason}.")]
     CidrConflict { cidr: String, reason: String },
     /// The ENI is managed by a service and cannot be changed by users.
-    #[error("{eni} is managed by a service")]
+    #[error("{eni} is managed by a service.")]
     ServiceManaged { eni: String },
     /// The operation would leave the resource without any security group.
-    #[error("{id} must keep at least one security group")]
+    #[error("{id} must keep at least one security group.")]
     LastSecurityGroup { id: String },
     /// The group is already bound / the rule already exists.
-    #[error("{what} already exists")]
+    #[error("{what} already exists.")]
     Duplicate { what: String },
     /// The store failed.
-    #[error("storage: {0}")]
+    #[error("Storage: {0}.")]
     Store(#[from] StoreError),
 }
