@@ -1,40 +1,49 @@
-//! The Alibaba Cloud ENS OpenAPI (2017-11-10) dialect.
+//! The Alibaba Cloud ENS OpenAPI (2017-11-10) dialect: ENIs, security groups, networks,
+//! vSwitches and instances of the Edge Node Service.
 //!
-//! Placeholder until the dialect lands: it recognises ENS requests and answers every action
-//! with `InvalidAction.NotFound` in the ENS error envelope.
+//! Request pipeline ([`handle`]): read the RPC envelope (parameters from query and form body,
+//! `Action`/`Version` from parameters or `x-acs-*` headers), authenticate (RPC V1 HMAC-SHA1 or
+//! ACS3-HMAC-SHA256, with clock skew and nonce replay checks), check version and action,
+//! rate-limit, authorize (RAM-style policies), decode the typed request, run the handler in one
+//! store transaction, encode the typed response with `RequestId`. Every failure is rendered by
+//! [`error::ApiError`] into `{"RequestId","HostId","Code","Message","Recommend"}` with the
+//! documented HTTP status.
+
+mod actions;
+mod auth;
+mod context;
+pub mod error;
+mod protocol;
+mod views;
 
 use eniplane_api::{HttpRequest, HttpResponse, Services};
 use eniplane_core::{ids, Cloud};
 
+pub use actions::names as action_names;
+pub use error::ApiError;
+
 /// The API version.
 pub const VERSION: &str = "2017-11-10";
 
+/// Content-Type of every answer, as the real service sends it.
+pub const CONTENT_TYPE: &str = "application/json;charset=utf-8";
+
 /// Whether a request speaks ENS: `x-acs-*` headers, an ACS3 Authorization, or RPC parameters
-/// with this version.
+/// with this version or Alibaba's signature parameters (`AccessKeyId`, `SignatureNonce`).
 pub fn claims(req: &HttpRequest) -> bool {
-    if req.header("x-acs-action").is_some()
-        || req.header("x-acs-version").is_some()
-        || req.header("authorization").is_some_and(|a| a.starts_with("ACS3-"))
-    {
-        return true;
-    }
-    req.query_params().iter().chain(req.form_params().iter()).any(|(k, v)| k == "Version" && v == VERSION)
+    protocol::looks_like_ens(req)
 }
 
 /// Serves one request.
-pub async fn handle(_svc: &Services, _req: HttpRequest) -> HttpResponse {
-    reject(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.".into())
+pub async fn handle(svc: &Services, req: HttpRequest) -> HttpResponse {
+    let request_id = ids::request_id(Cloud::Ens);
+    match protocol::serve(svc, &req, &request_id).await {
+        Ok(body) => protocol::success(body, &request_id),
+        Err(e) => e.render(&request_id),
+    }
 }
 
-/// An ENS error envelope.
+/// An ENS error envelope for a request refused before it was read (body too large).
 pub fn reject(status: u16, code: &str, message: String) -> HttpResponse {
-    let request_id = ids::request_id(Cloud::Ens);
-    let body = serde_json::json!({
-        "RequestId": request_id,
-        "HostId": "ens.aliyuncs.com",
-        "Code": code,
-        "Message": message,
-        "Recommend": format!("https://api.aliyun.com/troubleshoot?q={code}&product=Ens"),
-    });
-    HttpResponse::json(status, "application/json;charset=utf-8", serde_json::to_vec(&body).unwrap_or_default())
+    ApiError::with_status(status, code, message).render(&ids::request_id(Cloud::Ens))
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod eni;
+pub mod ens;
 pub mod instance;
 pub mod network;
 pub mod private_ip;

@@ -1,0 +1,294 @@
+//! The action table: every supported action once, with its rate limit, error family and
+//! handler. Each handler takes one typed request (`#[serde(deny_unknown_fields)]`; documented
+//! but unimplemented parameters are accepted and ignored) and returns one typed response.
+//!
+//! Rates: ENS documents no per-action API rates. eniplane allows each account 100 requests per
+//! second per `Describe*` action and 20 per second per mutating action (`READ` / `WRITE`);
+//! operators can override either per action (`ens:<Action>`).
+
+mod eni;
+mod instance;
+mod network;
+mod security_group;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use eniplane_api::lenient;
+use eniplane_core::ids::{self, IdKind};
+use eniplane_core::model::Tag;
+use eniplane_core::Cloud;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::context::Ctx;
+use crate::error::{ApiError, Family};
+
+type Run = fn(Ctx, Value) -> Pin<Box<dyn Future<Output = Result<Value, ApiError>> + Send>>;
+
+/// One supported action.
+pub(crate) struct Action {
+    /// Name as in `Action` / `x-acs-action`.
+    pub name: &'static str,
+    /// Requests per second per account.
+    pub rate: u32,
+    /// Which error codes the action documents for shared domain errors.
+    pub family: Family,
+    /// Decode, handle, encode.
+    pub run: Run,
+}
+
+/// Rate of read (Describe*) actions, requests per second per account.
+pub(crate) const READ: u32 = 100;
+/// Rate of mutating actions, requests per second per account.
+pub(crate) const WRITE: u32 = 20;
+
+macro_rules! action {
+    ($name:literal, $rate:expr, $family:ident, $handler:path) => {
+        Action {
+            name: $name,
+            rate: $rate,
+            family: Family::$family,
+            run: |ctx, params| {
+                Box::pin(async move {
+                    let req = ctx.decode(params)?;
+                    let resp = $handler(&ctx, req).await?;
+                    ctx.encode(&resp)
+                })
+            },
+        }
+    };
+}
+
+static ACTIONS: &[Action] = &[
+    action!("CreateNetworkInterface", WRITE, Network, eni::create_network_interface),
+    action!("DeleteNetworkInterfaces", WRITE, Network, eni::delete_network_interfaces),
+    action!("DescribeNetworkInterfaces", READ, Network, eni::describe_network_interfaces),
+    action!("AttachNetworkInterface", WRITE, Network, eni::attach_network_interface),
+    action!("DetachNetworkInterface", WRITE, Network, eni::detach_network_interface),
+    action!("ModifyNetworkInterfaceAttribute", WRITE, Network, eni::modify_network_interface_attribute),
+    action!("AssignPrivateIpAddresses", WRITE, Network, eni::assign_private_ip_addresses),
+    action!("UnassignPrivateIpAddresses", WRITE, Network, eni::unassign_private_ip_addresses),
+    action!("CreateSecurityGroup", WRITE, Network, security_group::create_security_group),
+    action!("DeleteSecurityGroup", WRITE, Network, security_group::delete_security_group),
+    action!("DescribeSecurityGroups", READ, Network, security_group::describe_security_groups),
+    action!("DescribeSecurityGroupAttribute", READ, Network, security_group::describe_security_group_attribute),
+    action!("ModifySecurityGroupAttribute", WRITE, Network, security_group::modify_security_group_attribute),
+    action!("AuthorizeSecurityGroup", WRITE, Network, security_group::authorize_security_group),
+    action!("AuthorizeSecurityGroupEgress", WRITE, Network, security_group::authorize_security_group_egress),
+    action!("RevokeSecurityGroup", WRITE, Network, security_group::revoke_security_group),
+    action!("RevokeSecurityGroupEgress", WRITE, Network, security_group::revoke_security_group_egress),
+    action!("JoinSecurityGroup", WRITE, Network, security_group::join_security_group),
+    action!("LeaveSecurityGroup", WRITE, Network, security_group::leave_security_group),
+    action!("CreateNetwork", WRITE, Network, network::create_network),
+    action!("DeleteNetwork", WRITE, Network, network::delete_network),
+    action!("DescribeNetworks", READ, Network, network::describe_networks),
+    action!("DescribeNetworkAttribute", READ, Network, network::describe_network_attribute),
+    action!("ModifyNetworkAttribute", WRITE, Network, network::modify_network_attribute),
+    action!("CreateVSwitch", WRITE, Network, network::create_vswitch),
+    action!("DeleteVSwitch", WRITE, Network, network::delete_vswitch),
+    action!("DescribeVSwitches", READ, Network, network::describe_vswitches),
+    action!("DescribeVSwitchAttributes", READ, Network, network::describe_vswitch_attributes),
+    action!("ModifyVSwitchAttribute", WRITE, Network, network::modify_vswitch_attribute),
+    action!("RunInstances", WRITE, Run, instance::run_instances),
+    action!("DescribeInstances", READ, Instance, instance::describe_instances),
+    action!("StartInstance", WRITE, Instance, instance::start_instance),
+    action!("StartInstances", WRITE, Instance, instance::start_instances),
+    action!("StopInstance", WRITE, Stop, instance::stop_instance),
+    action!("StopInstances", WRITE, Stop, instance::stop_instances),
+    action!("RebootInstance", WRITE, Instance, instance::reboot_instance),
+    action!("ReleaseInstance", WRITE, Instance, instance::release_instance),
+    action!("ReleasePostPaidInstance", WRITE, Instance, instance::release_post_paid_instance),
+    action!("ModifyInstanceAttribute", WRITE, Instance, instance::modify_instance_attribute),
+    action!("DescribeEnsRegions", READ, Network, instance::describe_ens_regions),
+];
+
+/// The action with this name.
+pub(crate) fn find(name: &str) -> Option<&'static Action> {
+    ACTIONS.iter().find(|a| a.name == name)
+}
+
+/// Names of every supported action (for docs and tests).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    ACTIONS.iter().map(|a| a.name)
+}
+
+/// An empty response (only `RequestId`).
+#[derive(Serialize)]
+pub(crate) struct Empty {}
+
+/// A response with `Code: 0` only.
+#[derive(Serialize)]
+pub(crate) struct CodeOnly {
+    #[serde(rename = "Code")]
+    pub code: i64,
+}
+
+/// Rejects an empty required value.
+pub(crate) fn required(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.trim().is_empty() {
+        return Err(ApiError::missing(field));
+    }
+    Ok(())
+}
+
+/// Checks an ID's shape (`InvalidParameter.<Field>` otherwise).
+pub(crate) fn check_id(field: &str, id: &str, kind: IdKind) -> Result<(), ApiError> {
+    required(field, id)?;
+    if !ids::is_valid(Cloud::Ens, kind, id) {
+        return Err(ApiError::invalid(field, format!("{id} is not a valid ID")));
+    }
+    Ok(())
+}
+
+/// Checks a list of IDs: at most `max`, each well-formed.
+pub(crate) fn check_ids(field: &str, list: &[String], kind: IdKind, max: usize) -> Result<(), ApiError> {
+    if list.len() > max {
+        return Err(ApiError::invalid(field, format!("at most {max} items are allowed")));
+    }
+    list.iter().try_for_each(|id| check_id(field, id, kind))
+}
+
+/// An optional integer in `min..=max`.
+pub(crate) fn num(field: &str, value: &Option<String>, min: u64, max: u64) -> Result<Option<u64>, ApiError> {
+    let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    match v.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(ApiError::invalid(field, format!("{v} is not an integer from {min} to {max}"))),
+    }
+}
+
+/// An optional boolean (`true`/`True`/`false`/`False`).
+pub(crate) fn flag(field: &str, value: &Option<String>) -> Result<Option<bool>, ApiError> {
+    let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    match v.to_ascii_lowercase().as_str() {
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        _ => Err(ApiError::invalid(field, format!("{v} is not true or false"))),
+    }
+}
+
+/// A list of strings given as `.N` parameters, a JSON array string (with or without spaces)
+/// or a comma-joined string.
+pub(crate) fn list(field: &str, value: Option<Value>) -> Result<Vec<String>, ApiError> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(v) => lenient::string_list(v).map_err(|e| ApiError::invalid(field, e)),
+    }
+}
+
+/// A list of objects given as a JSON array string (or `.N.Key` parameters).
+pub(crate) fn objects<T: serde::de::DeserializeOwned>(field: &str, value: Option<Value>) -> Result<Vec<T>, ApiError> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(v) => lenient::object_list(v).map_err(|e: serde_json::Error| ApiError::invalid(field, e)),
+    }
+}
+
+/// A name or description: `min..=max` characters, not starting with `http://`/`https://`,
+/// and (names) starting with a letter.
+pub(crate) fn text(field: &str, value: &Option<String>, min: usize, max: usize, letter: bool) -> Result<(), ApiError> {
+    let Some(v) = value else { return Ok(()) };
+    let n = v.chars().count();
+    if n < min || n > max {
+        return Err(ApiError::invalid(field, format!("must be {min} to {max} characters")));
+    }
+    if v.starts_with("http://") || v.starts_with("https://") {
+        return Err(ApiError::invalid(field, "must not start with http:// or https://"));
+    }
+    if letter && !v.chars().next().is_some_and(char::is_alphabetic) {
+        return Err(ApiError::invalid(field, "must start with a letter"));
+    }
+    Ok(())
+}
+
+/// Validated 1-based `PageNumber`/`PageSize` as (page number, page size).
+pub(crate) fn page(
+    number: &Option<String>,
+    size: &Option<String>,
+    default: u64,
+    max: u64,
+) -> Result<(u64, u64), ApiError> {
+    let n = num("PageNumber", number, 1, u32::MAX as u64)?.unwrap_or(1);
+    let s = num("PageSize", size, 1, max)?.unwrap_or(default);
+    Ok((n, s))
+}
+
+/// One page of a list and the total.
+pub(crate) fn paginate<T>(items: Vec<T>, number: u64, size: u64) -> (Vec<T>, u64) {
+    let total = items.len() as u64;
+    let skip = ((number - 1) * size) as usize;
+    (items.into_iter().skip(skip).take(size as usize).collect(), total)
+}
+
+/// `Tag.N.Key` / `Tag.N.Value` as input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TagInput {
+    #[serde(rename = "Key", default, deserialize_with = "lenient::opt_string")]
+    key: Option<String>,
+    #[serde(rename = "Value", default, deserialize_with = "lenient::opt_string")]
+    value: Option<String>,
+}
+
+/// Validates and converts input tags (1-20; keys 1-64 characters, not `aliyun`/`acs:`).
+pub(crate) fn tags(input: Vec<TagInput>) -> Result<Vec<Tag>, ApiError> {
+    if input.len() > 20 {
+        return Err(ApiError::invalid("Tag", "at most 20 tags are allowed"));
+    }
+    input
+        .into_iter()
+        .map(|t| {
+            let key = t.key.unwrap_or_default();
+            if key.is_empty() || key.chars().count() > 64 || key.starts_with("aliyun") || key.starts_with("acs:") {
+                return Err(ApiError::invalid("Tag.Key", format!("{key:?} is not a valid tag key")));
+            }
+            let value = t.value.unwrap_or_default();
+            if value.chars().count() > 128 {
+                return Err(ApiError::invalid("Tag.Value", "at most 128 characters"));
+            }
+            Ok(Tag { key, value })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_action_listed_once() {
+        let mut all: Vec<&str> = names().collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(n, all.len());
+        assert_eq!(n, 40);
+        assert!(find("DetachNetworkInterface").is_some());
+        assert!(find("CreateInstance").is_none());
+    }
+
+    #[test]
+    fn lists_in_every_encoding() {
+        assert_eq!(list("X", Some(json!(["a", "b"]))).unwrap(), vec!["a", "b"]);
+        assert_eq!(list("X", Some(json!("[\"a\", \"b\"]"))).unwrap(), vec!["a", "b"]);
+        assert_eq!(list("X", Some(json!("[\"a\",\"b\"]"))).unwrap(), vec!["a", "b"]);
+        assert_eq!(list("X", Some(json!("a,b"))).unwrap(), vec!["a", "b"]);
+        assert_eq!(list("X", Some(json!("[bad"))).unwrap_err().code, "InvalidParameter.X");
+    }
+
+    #[test]
+    fn scalars_and_pages() {
+        assert_eq!(flag("F", &Some("True".into())).unwrap(), Some(true));
+        assert_eq!(flag("F", &Some("FALSE".into())).unwrap(), Some(false));
+        assert_eq!(flag("F", &Some("yes".into())).unwrap_err().code, "InvalidParameter.F");
+        assert_eq!(page(&None, &None, 10, 50).unwrap(), (1, 10));
+        assert_eq!(page(&Some("0".into()), &None, 10, 50).unwrap_err().code, "InvalidParameter.PageNumber");
+        assert_eq!(page(&None, &Some("51".into()), 10, 50).unwrap_err().code, "InvalidParameter.PageSize");
+        assert_eq!(paginate(vec![1, 2, 3, 4, 5], 2, 2), (vec![3, 4], 5));
+        assert!(text("Name", &Some("http://x".into()), 1, 128, false).is_err());
+        assert!(text("Name", &Some("1abc".into()), 2, 128, true).is_err());
+        assert!(text("Name", &Some("abc".into()), 2, 128, true).is_ok());
+    }
+}

@@ -1,0 +1,65 @@
+//! Authentication of an ENS request: RPC V1 HMAC-SHA1 (`Signature` parameter) or
+//! ACS3-HMAC-SHA256 (`Authorization` header), against the stored access keys, with the clock
+//! skew window (`Settings::ens_skew_secs`) and signature nonce replay checks for both.
+
+use std::sync::Arc;
+
+use eniplane_api::{HttpRequest, Services};
+use eniplane_auth::{acs3, acs_v1, AuthError, RequestView};
+use eniplane_core::model::AccessKey;
+
+use crate::error::{from_auth, from_domain, ApiError, Family};
+use crate::protocol::{Envelope, Scheme};
+
+fn now_secs() -> i64 {
+    eniplane_core::time::now_ms() / 1000
+}
+
+/// Verifies the signature and returns the signing key.
+pub(crate) async fn authenticate(
+    svc: &Services,
+    req: &HttpRequest,
+    env: &Envelope,
+) -> Result<Arc<AccessKey>, ApiError> {
+    let skew = svc.settings.ens_skew_secs;
+    let v1 = env.scheme == Scheme::V1;
+    let key_id = match env.scheme {
+        Scheme::Acs3 => {
+            let header = req.header("authorization").unwrap_or_default();
+            acs3::parse_authorization(header).map_err(|e| from_auth(&e, false))?.access_key_id
+        }
+        Scheme::V1 => env.flat.iter().find(|(k, _)| k == "AccessKeyId").map(|(_, v)| v.clone()).unwrap_or_default(),
+    };
+    let key = lookup(svc, &key_id).await?;
+    let secret = key.as_ref().map(|k| k.secret.clone());
+    let nonce = match env.scheme {
+        Scheme::Acs3 => {
+            let headers = req.header_refs();
+            let view = RequestView {
+                method: &req.method,
+                path: &req.path,
+                raw_query: &req.raw_query,
+                headers: &headers,
+                body: &req.body,
+            };
+            acs3::verify(&view, now_secs(), skew, &mut |_| secret.clone()).map_err(|e| from_auth(&e, false))?.nonce
+        }
+        Scheme::V1 => {
+            acs_v1::verify(&req.method, &env.flat, now_secs(), skew, &mut |_| secret.clone())
+                .map_err(|e| from_auth(&e, true))?
+                .nonce
+        }
+    };
+    let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey, v1))?;
+    if !svc.nonces.first_use(&key.id, &nonce, now_secs(), skew) {
+        return Err(ApiError::new("SignatureNonceUsed", "Specified signature nonce was used already."));
+    }
+    Ok(key)
+}
+
+async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<AccessKey>>, ApiError> {
+    if id.is_empty() {
+        return Ok(None);
+    }
+    svc.credentials.lookup(id).await.map_err(|e| from_domain(e, Family::Network))
+}
