@@ -48,11 +48,11 @@ impl Services {
     pub fn new(store: Store, catalog: Catalog, settings: Settings, limits: RateLimits) -> Self {
         Self {
             credentials: Credentials::new(store.clone()),
+            nonces: Nonces::for_store(&store),
+            limits: Arc::new(limits.share(&store)),
             store,
             catalog: Arc::new(catalog),
             settings: Arc::new(settings),
-            nonces: Nonces::default(),
-            limits: Arc::new(limits),
         }
     }
 }

@@ -26,9 +26,16 @@ fn print(account: &Account, key: &AccessKey, json: bool) {
     }
 }
 
-/// `eniplane account create`.
+/// `eniplane account create` on the embedded store.
 pub fn create_command(name: &str, data_dir: &Path, json: bool) -> Result<(), String> {
-    let store = Store::open_sqlite(data_dir).map_err(|e| e.to_string())?;
+    create_command_on(name, data_dir, None, json)
+}
+
+/// `eniplane account create` on PostgreSQL when `database_url` is given, else on the embedded
+/// store under `data_dir`.
+pub fn create_command_on(name: &str, data_dir: &Path, database_url: Option<&str>, json: bool) -> Result<(), String> {
+    let database_url = database_url.filter(|u| !u.trim().is_empty());
+    let store = Store::open(data_dir, database_url).map_err(|e| e.to_string())?;
     let owned = name.to_string();
     let (account, key) = store
         .write_blocking(move |tx: &mut dyn Tx| accounts::create(tx, &owned, None, time::now_ms()))

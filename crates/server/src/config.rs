@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// Data directory of the embedded SQLite store.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (`postgres://USER@HOST:PORT/DB`): run on this shared database instead of
+    /// the embedded store, so several replicas serve one control plane.
+    #[arg(long, env = "ENIPLANE_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// How long asynchronous transitions (attach, detach, start, …) take, in milliseconds.
     #[arg(long)]
     pub transition_delay_ms: Option<i64>,
@@ -56,6 +60,8 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// Data directory.
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL; the embedded store is used when absent.
+    pub database_url: Option<String>,
     /// Transition delay.
     pub transition_delay_ms: Option<i64>,
     /// Rate limits.
@@ -76,6 +82,12 @@ pub struct Resolved {
 
 /// Merges flags over the file over defaults.
 pub fn resolve(args: &ServeArgs) -> Result<Resolved, String> {
+    resolve_with_database(args).map(|(r, _)| r)
+}
+
+/// [`resolve`], plus the PostgreSQL URL to run on (flag or `ENIPLANE_DATABASE_URL` over the file;
+/// `None` means the embedded store under the data directory).
+pub fn resolve_with_database(args: &ServeArgs) -> Result<(Resolved, Option<String>), String> {
     let file = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -87,13 +99,15 @@ pub fn resolve(args: &ServeArgs) -> Result<Resolved, String> {
     if !(0..=60_000).contains(&delay) {
         return Err(format!("transition delay {delay} ms is out of range (0 to 60000)"));
     }
-    Ok(Resolved {
+    let database_url = args.database_url.clone().or(file.database_url).filter(|u| !u.trim().is_empty());
+    let resolved = Resolved {
         listen: args.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("default address")),
         data_dir: args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
         transition_delay_ms: delay,
         rate_limits: file.rate_limits,
         catalog: file.catalog.unwrap_or_default(),
-    })
+    };
+    Ok((resolved, database_url))
 }
 
 #[cfg(test)]
@@ -105,7 +119,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "transition_delay_ms = 900\n[rate_limits]\nenabled = false\n").unwrap();
-        let args = ServeArgs { listen: None, data_dir: None, transition_delay_ms: Some(100), config: Some(path) };
+        let args = ServeArgs {
+            listen: None,
+            data_dir: None,
+            database_url: None,
+            transition_delay_ms: Some(100),
+            config: Some(path),
+        };
         let r = resolve(&args).unwrap();
         assert_eq!(r.transition_delay_ms, 100);
         assert!(!r.rate_limits.enabled);
@@ -114,11 +134,37 @@ mod tests {
     }
 
     #[test]
+    fn database_url_flag_wins_over_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "database_url = \"postgres://file@db/x\"\n").unwrap();
+        let mut args = ServeArgs {
+            listen: None,
+            data_dir: None,
+            database_url: None,
+            transition_delay_ms: None,
+            config: Some(path),
+        };
+        assert_eq!(resolve_with_database(&args).unwrap().1.as_deref(), Some("postgres://file@db/x"));
+        args.database_url = Some("postgres://flag@db/y".into());
+        assert_eq!(resolve_with_database(&args).unwrap().1.as_deref(), Some("postgres://flag@db/y"));
+        args.database_url = Some(String::new());
+        args.config = None;
+        assert_eq!(resolve_with_database(&args).unwrap().1, None, "empty means the embedded store");
+    }
+
+    #[test]
     fn bad_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "bogus = 1\n").unwrap();
-        let args = ServeArgs { listen: None, data_dir: None, transition_delay_ms: None, config: Some(path) };
+        let args = ServeArgs {
+            listen: None,
+            data_dir: None,
+            database_url: None,
+            transition_delay_ms: None,
+            config: Some(path),
+        };
         assert!(resolve(&args).is_err());
     }
 }

@@ -41,7 +41,7 @@ pub fn router(svc: Services) -> Router {
 }
 
 async fn healthz(State(svc): State<Arc<Services>>) -> Response<Body> {
-    match svc.store.health() {
+    match svc.store.check().await {
         Ok(()) => plain(StatusCode::OK, "ok"),
         Err(e) => plain(StatusCode::SERVICE_UNAVAILABLE, &format!("store unavailable: {e}")),
     }
@@ -107,9 +107,15 @@ fn into_response(r: HttpResponse) -> Response<Body> {
     out
 }
 
-/// Opens the store and builds the services for resolved settings.
+/// Opens the embedded store and builds the services for resolved settings.
 pub fn services(cfg: &config::Resolved) -> Result<Services, String> {
-    let store = Store::open_sqlite(&cfg.data_dir).map_err(|e| format!("opening the store: {e}"))?;
+    services_on(cfg, None)
+}
+
+/// Opens the store (PostgreSQL when `database_url` is given, else the embedded SQLite store under
+/// the data directory) and builds the services for resolved settings.
+pub fn services_on(cfg: &config::Resolved, database_url: Option<&str>) -> Result<Services, String> {
+    let store = Store::open(&cfg.data_dir, database_url).map_err(|e| format!("opening the store: {e}"))?;
     let settings = Settings { transition_delay_ms: cfg.transition_delay_ms, ..Settings::default() };
     let limits = RateLimits::new(cfg.rate_limits.enabled, cfg.rate_limits.overrides.clone());
     Ok(Services::new(store, cfg.catalog.clone(), settings, limits))
@@ -121,18 +127,21 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ENIPLANE_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let cfg = config::resolve(&args)?;
+    let (cfg, database_url) = config::resolve_with_database(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-    runtime.block_on(run(cfg))
+    runtime.block_on(run(cfg, database_url))
 }
 
-async fn run(cfg: config::Resolved) -> Result<(), String> {
-    let svc = services(&cfg)?;
+async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), String> {
+    let svc = services_on(&cfg, database_url.as_deref())?;
     accounts::ensure_default(&svc.store).await?;
     let listener =
         tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
     let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%addr, data_dir = %cfg.data_dir.display(), engine = svc.store.engine_name(), "eniplane serving");
+    match svc.store.engine_name() {
+        "sqlite" => tracing::info!(%addr, data_dir = %cfg.data_dir.display(), engine = "sqlite", "eniplane serving"),
+        engine => tracing::info!(%addr, engine, "eniplane serving"),
+    }
     let stop = worker::spawn(svc.store.clone());
     axum::serve(listener, router(svc)).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
     stop.notify_one();

@@ -35,6 +35,9 @@ enum AccountCommand {
         /// Data directory of the embedded store.
         #[arg(long, default_value = config::DEFAULT_DATA_DIR)]
         data_dir: PathBuf,
+        /// PostgreSQL URL of a shared store (instead of the embedded one).
+        #[arg(long, env = "ENIPLANE_DATABASE_URL")]
+        database_url: Option<String>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -45,8 +48,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => http::serve(args),
-        Command::Account { command: AccountCommand::Create { name, data_dir, json } } => {
-            accounts::create_command(&name, &data_dir, json)
+        Command::Account { command: AccountCommand::Create { name, data_dir, database_url, json } } => {
+            accounts::create_command_on(&name, &data_dir, database_url.as_deref(), json)
         }
     };
     match result {

@@ -29,14 +29,33 @@ pub trait Engine: Send + Sync + 'static {
     fn read(&self, job: ReadJob<'_>) -> Result<(), StoreError>;
     /// Whether reads are short enough (local, CPU-bound) to run on the async runtime's thread.
     fn reads_inline(&self) -> bool;
-    /// Checks the engine can serve (for `/healthz`).
+    /// Checks the engine can serve (for `/healthz`); runs a real query.
     fn health(&self) -> Result<(), StoreError>;
+    /// Whether several processes share this engine's database. Then signature nonces and rate
+    /// counters must live in the database too ([`Engine::first_use_nonce`],
+    /// [`Engine::count_request`]); otherwise the facade keeps them in process memory.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Records a signature nonce for an access key until `expires_at_ms`; `false` when it is
+    /// already recorded and unexpired. Only called when [`Engine::shared`].
+    fn first_use_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool, StoreError> {
+        let _ = (key, nonce, now_ms, expires_at_ms);
+        Err(StoreError::Unavailable(format!("{} keeps no shared nonces", self.name())))
+    }
+    /// Counts one request of (account, action) in the current one-second window and returns the
+    /// count including it. Only called when [`Engine::shared`].
+    fn count_request(&self, account: &str, action: &str) -> Result<u64, StoreError> {
+        let _ = (account, action);
+        Err(StoreError::Unavailable(format!("{} keeps no shared counters", self.name())))
+    }
 }
 
 /// The handle every layer above holds. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<dyn Engine>,
+    local: Arc<crate::memory::Local>,
 }
 
 type Slot<R, E> = Arc<Mutex<Option<Result<R, E>>>>;
@@ -44,12 +63,63 @@ type Slot<R, E> = Arc<Mutex<Option<Result<R, E>>>>;
 impl Store {
     /// Wraps an engine.
     pub fn new(engine: Arc<dyn Engine>) -> Self {
-        Self { engine }
+        Self { engine, local: Arc::default() }
     }
 
     /// Opens (creating when missing) the embedded SQLite store under `dir`.
     pub fn open_sqlite(dir: &std::path::Path) -> Result<Self, StoreError> {
         Ok(Self::new(Arc::new(crate::sqlite::SqliteEngine::open(dir)?)))
+    }
+
+    /// Connects to PostgreSQL at `url` and applies migrations (safe when replicas start together).
+    /// Blocking; call it outside an async runtime or from a blocking task.
+    pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Self::new(Arc::new(crate::postgres::PgEngine::open(url)?)))
+    }
+
+    /// PostgreSQL when a database URL is given, else the embedded SQLite store under `dir`.
+    /// Blocking, like the engines' constructors.
+    pub fn open(dir: &std::path::Path, database_url: Option<&str>) -> Result<Self, StoreError> {
+        match database_url {
+            Some(url) => off_runtime(|| Self::open_postgres(url)),
+            None => Self::open_sqlite(dir),
+        }
+    }
+
+    /// Whether several replicas may share this store's database.
+    pub fn is_shared(&self) -> bool {
+        self.engine.shared()
+    }
+
+    /// [`Store::health`] for async callers: never blocks the runtime on a remote engine.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        if self.engine.reads_inline() {
+            return self.engine.health();
+        }
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || engine.health())
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())))
+    }
+
+    /// Records a signature nonce for `key` until `expires_at_ms`; `false` when it was already
+    /// used and has not expired. In the database when the engine is shared (so replays are
+    /// refused across replicas), else in process memory. Callable from sync code on a runtime.
+    pub fn first_use_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool, StoreError> {
+        if !self.engine.shared() {
+            return Ok(self.local.first_use_nonce(key, nonce, now_ms, expires_at_ms));
+        }
+        off_runtime(|| self.engine.first_use_nonce(key, nonce, now_ms, expires_at_ms))
+    }
+
+    /// Counts one request of (account, action) in the current one-second window; returns the
+    /// count including it. Shared across replicas when the engine is; callable like
+    /// [`Store::first_use_nonce`].
+    pub fn count_request(&self, account: &str, action: &str) -> Result<u64, StoreError> {
+        if !self.engine.shared() {
+            return Ok(self.local.count_request(account, action, crate::memory::now_ms()));
+        }
+        off_runtime(|| self.engine.count_request(account, action))
     }
 
     /// The engine's short name.
@@ -144,4 +214,14 @@ where
 fn finish<R, E: From<StoreError>>(run: Result<(), StoreError>, slot: Slot<R, E>) -> Result<R, E> {
     run.map_err(E::from)?;
     slot.lock().take().unwrap_or_else(|| Err(StoreError::Unavailable("transaction did not run".into()).into()))
+}
+
+/// Runs blocking engine code from wherever the caller is: directly outside a runtime, in
+/// `block_in_place` on a multi-threaded runtime, on a scoped thread on a current-thread one.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        Ok(_) => crate::postgres::testing::off_runtime(f),
+        Err(_) => f(),
+    }
 }

@@ -1,12 +1,14 @@
 //! The engine-neutral transactional store the core runs on: records, claims and due transitions.
 //!
 //! The core sees only [`Tx`]: a handful of document-store primitives that every SQL engine can offer
-//! inside one transaction. [`Store`] is the facade the rest of the system holds; engines (SQLite
-//! now, PostgreSQL next) sit behind the object-safe [`Engine`] trait and are chosen at start-up.
+//! inside one transaction. [`Store`] is the facade the rest of the system holds; engines (embedded
+//! SQLite, shared PostgreSQL) sit behind the object-safe [`Engine`] trait and are chosen at start-up.
 
 mod error;
 mod facade;
+mod memory;
 mod model;
+pub mod postgres;
 pub mod sqlite;
 pub mod suite;
 

@@ -13,6 +13,7 @@ pub async fn run_all(store: &Store) {
     claims_are_unique(store).await;
     transitions_are_taken_once(store).await;
     concurrent_writers_keep_counts(store).await;
+    run_concurrency(store).await;
 }
 
 async fn records_round_trip(store: &Store) {
@@ -108,4 +109,248 @@ async fn concurrent_writers_keep_counts(store: &Store) {
     }
     let r = store.read(|tx: &mut dyn Tx| tx.get("counter", "c")).await.unwrap().unwrap();
     assert_eq!(r.body, "200", "no lost updates under concurrent writers");
+}
+
+/// The concurrency checks: every engine must keep these invariants under concurrent writers.
+pub async fn run_concurrency(store: &Store) {
+    quota_holds_under_concurrent_inserts(store).await;
+    check_then_act_is_exclusive(store).await;
+    racing_claims_pick_distinct_keys(store).await;
+    transitions_are_taken_once_under_concurrency(store).await;
+    batch_is_all_or_nothing(store).await;
+    nonces_and_request_counts(store).await;
+}
+
+/// Count-then-insert (a quota) must never overshoot: phantoms are serialised.
+async fn quota_holds_under_concurrent_inserts(store: &Store) {
+    const QUOTA: u64 = 5;
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            s.write(move |tx: &mut dyn Tx| {
+                if tx.count("quota-eni", "qa", "s")? >= QUOTA {
+                    return Ok::<_, StoreError>(false);
+                }
+                tx.insert(&rec("quota-eni", &format!("q-{i}"), "qa", "{}"))?;
+                Ok(true)
+            })
+            .await
+            .expect("quota write")
+        }));
+    }
+    let mut created = 0;
+    for h in handles {
+        created += u64::from(h.await.unwrap());
+    }
+    let stored = store.read(|tx: &mut dyn Tx| tx.count("quota-eni", "qa", "s")).await.unwrap();
+    assert_eq!(stored, QUOTA, "quota of {QUOTA} must hold under concurrent inserts");
+    assert_eq!(created, QUOTA, "every acknowledged insert is present");
+}
+
+/// Many writers try to attach one free resource: exactly one wins (no write skew).
+async fn check_then_act_is_exclusive(store: &Store) {
+    store.write(|tx: &mut dyn Tx| tx.insert(&rec("slot", "eni-free", "a1", "free"))).await.unwrap();
+    let mut handles = Vec::new();
+    for i in 0..12 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            s.write(move |tx: &mut dyn Tx| {
+                let mut r = tx.get("slot", "eni-free")?.expect("slot");
+                if r.body != "free" {
+                    return Ok::<_, StoreError>(false);
+                }
+                r.body = format!("ins-{i}");
+                tx.update(&r)?;
+                tx.insert(&rec("slot-log", &format!("won-{i}"), "a1", "{}"))?;
+                Ok(true)
+            })
+            .await
+            .expect("attach")
+        }));
+    }
+    let mut winners = 0;
+    for h in handles {
+        winners += u32::from(h.await.unwrap());
+    }
+    assert_eq!(winners, 1, "one resource is attached at most once");
+    assert_eq!(store.read(|tx: &mut dyn Tx| tx.count("slot-log", "a1", "s")).await.unwrap(), 1);
+}
+
+/// Writers that read the claimed keys and claim the first free one end up with distinct keys,
+/// and a key claimed twice at once goes to exactly one of them.
+async fn racing_claims_pick_distinct_keys(store: &Store) {
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            let owner = format!("eni-{i}");
+            s.write(move |tx: &mut dyn Tx| {
+                let held = tx.claimed("ip:race")?;
+                let free = (1..=64).map(|n| format!("10.9.0.{n}")).find(|k| !held.iter().any(|(h, _)| h == k));
+                let Some(key) = free else { return Ok::<_, StoreError>(None) };
+                if !tx.claim("ip:race", &key, &owner)? {
+                    return Err(StoreError::Conflict(key));
+                }
+                Ok(Some(key))
+            })
+            .await
+        }));
+    }
+    let mut got = Vec::new();
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(Some(k)) => got.push(k),
+            Ok(None) => {}
+            Err(e) => eprintln!("claim race: {e}"),
+        }
+    }
+    let held = store.read(|tx: &mut dyn Tx| tx.claimed("ip:race")).await.unwrap();
+    assert_eq!(held.len(), got.len(), "every acknowledged claim is held, nothing else");
+    got.sort();
+    got.dedup();
+    assert_eq!(got.len(), held.len(), "no key handed out twice");
+    assert!(!got.is_empty());
+
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            s.write(move |tx: &mut dyn Tx| tx.claim("mac:race", "20:90:6F:00:00:AA", &format!("eni-{i}"))).await
+        }));
+    }
+    let mut won = 0;
+    for h in handles {
+        won += u32::from(h.await.unwrap().expect("claim"));
+    }
+    assert_eq!(won, 1, "a contested key goes to exactly one claimant");
+}
+
+/// Workers racing over the same due transitions complete each exactly once.
+async fn transitions_are_taken_once_under_concurrency(store: &Store) {
+    const N: usize = 40;
+    for i in 0..N {
+        store
+            .write(move |tx: &mut dyn Tx| {
+                tx.schedule(&NewTransition {
+                    due_at_ms: 5_000,
+                    kind: "eni.attach".into(),
+                    resource: format!("eni-t{i}"),
+                    payload: "{}".into(),
+                })
+            })
+            .await
+            .unwrap();
+    }
+    let mut handles = Vec::new();
+    for _ in 0..6 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            for _ in 0..200 {
+                let due = s.read(|tx: &mut dyn Tx| tx.due_transitions(10_000, 16)).await.expect("due");
+                if due.is_empty() {
+                    break;
+                }
+                for t in due {
+                    let id = t.id;
+                    let taken = s
+                        .write(move |tx: &mut dyn Tx| {
+                            let Some(t) = tx.take_transition(id)? else { return Ok::<_, StoreError>(None) };
+                            tx.insert(&rec("done", &format!("t-{}", t.id), "w", "{}"))?;
+                            Ok(Some(t.resource))
+                        })
+                        .await
+                        .expect("take");
+                    mine.extend(taken);
+                }
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.unwrap());
+    }
+    assert_eq!(all.len(), N, "every transition completed once: {all:?}");
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), N, "no transition completed twice");
+    assert_eq!(store.read(|tx: &mut dyn Tx| tx.pending_transitions()).await.unwrap(), 0);
+    assert_eq!(store.read(|tx: &mut dyn Tx| tx.count("done", "w", "s")).await.unwrap(), N as u64);
+}
+
+/// A batch of many records and claims is one transaction: a late failure leaves none of it, and
+/// concurrent overlapping batches each land whole or not at all.
+async fn batch_is_all_or_nothing(store: &Store) {
+    let r: Result<(), StoreError> = store
+        .write(|tx: &mut dyn Tx| {
+            for i in 0..100 {
+                tx.insert(&rec("batch", &format!("b-{i}"), "ab", "{}"))?;
+                tx.claim("ip:batch", &format!("10.8.0.{i}"), &format!("b-{i}"))?;
+            }
+            Err(StoreError::Conflict("the 101st item is invalid".into()))
+        })
+        .await;
+    assert!(r.is_err());
+    assert_eq!(store.read(|tx: &mut dyn Tx| tx.count("batch", "ab", "s")).await.unwrap(), 0);
+    assert_eq!(store.read(|tx: &mut dyn Tx| tx.count_claimed("ip:batch")).await.unwrap(), 0);
+
+    let mut handles = Vec::new();
+    for b in 0..6u32 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            s.write(move |tx: &mut dyn Tx| {
+                // Batches overlap pairwise on keys: 0..20, 10..30, 20..40, …
+                for k in (b * 10)..(b * 10 + 20) {
+                    if !tx.claim("ip:overlap", &format!("k{k}"), &format!("batch-{b}"))? {
+                        return Err(StoreError::Conflict(format!("k{k}")));
+                    }
+                }
+                tx.insert(&rec("overlap", &format!("batch-{b}"), "ab", "{}"))
+            })
+            .await
+            .is_ok()
+        }));
+    }
+    let mut landed = Vec::new();
+    for (b, h) in handles.into_iter().enumerate() {
+        if h.await.unwrap() {
+            landed.push(format!("batch-{b}"));
+        }
+    }
+    let held = store.read(|tx: &mut dyn Tx| tx.claimed("ip:overlap")).await.unwrap();
+    assert_eq!(held.len(), landed.len() * 20, "a landed batch holds all its keys, a failed one none");
+    for (_, owner) in &held {
+        assert!(landed.contains(owner), "{owner} holds keys but failed");
+    }
+    assert!(!landed.is_empty());
+}
+
+/// Nonces are accepted once until they expire; request counts restart each second.
+async fn nonces_and_request_counts(store: &Store) {
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let key = format!("AKID{}", rand::random::<u32>());
+        assert!(s.first_use_nonce(&key, "n1", 1_000, 2_000).unwrap());
+        assert!(!s.first_use_nonce(&key, "n1", 1_500, 2_500).unwrap(), "replayed nonce");
+        assert!(s.first_use_nonce("other", "n1", 1_500, 2_500).unwrap(), "nonces are per key");
+        assert!(s.first_use_nonce(&key, "n1", 2_000, 3_000).unwrap(), "usable again once expired");
+        let account = format!("acct-{}", rand::random::<u32>());
+        // Retry if the burst straddles a second boundary.
+        let mut ok = false;
+        for _ in 0..5 {
+            let counts: Vec<u64> = (0..5).map(|_| s.count_request(&account, "vpc:X").unwrap()).collect();
+            if counts.windows(2).all(|w| w[1] == w[0] + 1) {
+                ok = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(ok, "counts rise by one within a second");
+        let other = s.count_request(&format!("{account}-b"), "vpc:X").unwrap();
+        assert_eq!(other, 1, "another account counts apart");
+    })
+    .await
+    .unwrap();
 }

@@ -7,10 +7,9 @@ use eniplane_store::Tx;
 
 use super::eni::{self, NewEni};
 use super::instance::{self, NewInstances};
+use super::network::NewVpc;
 use super::{dedup, Env};
 use crate::error::{Error, Kind, Quota};
-use crate::ids::{self, IdKind};
-use crate::ipam::Cidr;
 use crate::model::{Eni, Instance, InstanceState, SecurityGroup, Tag, Vpc};
 use crate::repo;
 
@@ -70,34 +69,16 @@ pub struct NewNetwork {
     pub tags: Vec<Tag>,
 }
 
-/// Creates an ENS network; unlike a Tencent VPC the whole 10.0.0.0/8 is allowed.
+/// Creates an ENS network (a VPC in the ENS world).
 pub fn create_network(tx: &mut dyn Tx, env: &Env, input: NewNetwork) -> Result<Vpc, Error> {
-    let cidr = Cidr::parse("CidrBlock", &input.cidr)?;
-    if !cidr.is_private() || cidr.prefix > 28 {
-        return Err(Error::InvalidValue {
-            field: "CidrBlock".into(),
-            reason: format!("{} must be 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or a subset", input.cidr),
-        });
-    }
-    let limit = env.catalog.vpcs_per_region;
-    if repo::count::<Vpc>(tx, &env.scope)? >= limit as u64 {
-        return Err(Error::QuotaExceeded { quota: Quota::VpcsPerRegion, limit });
-    }
-    let vpc = Vpc {
-        id: ids::generate(env.cloud(), IdKind::Vpc),
-        scope: env.scope.clone(),
+    let vpc = NewVpc {
         name: input.name,
         description: input.description,
-        cidr: cidr.to_string(),
-        is_default: false,
-        enable_multicast: false,
-        dns_servers: Vec::new(),
-        domain_name: String::new(),
+        cidr: input.cidr,
         tags: input.tags,
-        created_at: env.now_ms,
+        ..NewVpc::default()
     };
-    repo::create(tx, &vpc)?;
-    Ok(vpc)
+    super::network::create_vpc(tx, env, vpc)
 }
 
 fn guard_eni(eni: &Eni) -> Result<(), Error> {

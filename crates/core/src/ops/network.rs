@@ -7,7 +7,7 @@ use crate::error::{Error, Kind, Quota};
 use crate::ids::{self, IdKind};
 use crate::ipam::Cidr;
 use crate::model::{Eni, Instance, Subnet, Tag, Vpc};
-use crate::repo;
+use crate::{repo, Cloud};
 
 /// Input of VPC creation.
 #[derive(Debug, Clone, Default)]
@@ -28,14 +28,19 @@ pub struct NewVpc {
     pub tags: Vec<Tag>,
 }
 
-/// Creates a VPC. Its block must be private, between /12 (or /16 inside 192.168.0.0/16) and /28.
+/// Creates a VPC. Its block must be private and at most /28. Tencent also caps the widest
+/// block at /12 (/16 inside 192.168.0.0/16); an ENS network may span a whole private range.
 pub fn create_vpc(tx: &mut dyn Tx, env: &Env, input: NewVpc) -> Result<Vpc, Error> {
     let cidr = Cidr::parse("CidrBlock", &input.cidr)?;
-    let widest = if Cidr::parse("", "192.168.0.0/16")?.covers(&cidr) { 16 } else { 12 };
+    let widest = match env.cloud() {
+        Cloud::Tencent if Cidr::parse("", "192.168.0.0/16")?.covers(&cidr) => 16,
+        Cloud::Tencent => 12,
+        Cloud::Ens => 0,
+    };
     if !cidr.is_private() || cidr.prefix < widest || cidr.prefix > 28 {
         return Err(Error::InvalidValue {
             field: "CidrBlock".into(),
-            reason: format!("{} must be a private block between /{widest} and /28", input.cidr),
+            reason: format!("{} must be a private block between /{} and /28", input.cidr, widest.max(8)),
         });
     }
     let limit = env.catalog.vpcs_per_region;

@@ -16,6 +16,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
+pub mod tencent;
+
 /// An access key pair.
 #[derive(Clone, Debug)]
 pub struct Key {
@@ -71,15 +73,19 @@ impl TestServer {
 
     /// Starts a server over an existing data directory (for restart tests).
     pub async fn start_in(dir: tempfile::TempDir, opts: Options) -> Self {
-        let mut rate = config::RateLimitConfig::default();
-        rate.enabled = opts.rate_limits;
-        rate.overrides = opts.overrides.iter().cloned().collect();
+        Self::start_custom(dir, opts, eniplane_core::Catalog::default()).await
+    }
+
+    /// Starts a server over a data directory with an operator catalogue (quotas, regions).
+    pub async fn start_custom(dir: tempfile::TempDir, opts: Options, catalog: eniplane_core::Catalog) -> Self {
+        let rate =
+            config::RateLimitConfig { enabled: opts.rate_limits, overrides: opts.overrides.iter().cloned().collect() };
         let cfg = config::Resolved {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_path_buf(),
             transition_delay_ms: opts.delay_ms,
             rate_limits: rate,
-            catalog: Default::default(),
+            catalog,
         };
         let svc = http::services(&cfg).expect("services");
         accounts::ensure_default(&svc.store).await.expect("default account");
@@ -99,7 +105,20 @@ impl TestServer {
             client,
             stop,
         };
-        server.key = server.account("tester").await;
+        // The default key survives restarts over the same data directory.
+        let saved = server.dir.path().join("tester.key");
+        server.key = match std::fs::read_to_string(&saved) {
+            Ok(text) => {
+                let mut parts = text.lines().map(str::to_string);
+                let mut next = || parts.next().unwrap_or_default();
+                Key { account: next(), id: next(), secret: next() }
+            }
+            Err(_) => {
+                let k = server.account("tester").await;
+                std::fs::write(&saved, format!("{}\n{}\n{}\n", k.account, k.id, k.secret)).expect("save key");
+                k
+            }
+        };
         server
     }
 

@@ -96,6 +96,7 @@ pub(crate) struct CreateNetworkInterfaceResponse {
     network_interface: EniView,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn new_eni(
     vpc_id: &str,
     subnet_id: &str,
