@@ -535,6 +535,11 @@ async fn describe_filters_and_paging() {
         &s.vpc("DescribeNetworkInterfaces", json!({"Filters": [{"Name": "colour", "Values": ["red"]}]})).await,
         "InvalidParameter.FilterInvalidKey",
     );
+    err(&s.vpc("DescribeNetworkInterfaces", json!({"Filters": ["vpc-id"]})).await, "InvalidParameter.FilterNotDict");
+    err(
+        &s.vpc("DescribeNetworkInterfaces", json!({"Filters": [{"Name": "vpc-id", "Values": "vpc-12345678"}]})).await,
+        "InvalidParameter.FilterValuesNotList",
+    );
     let ids: Vec<String> = (0..101).map(|i| format!("eni-{i:08}")).collect();
     err(
         &s.vpc("DescribeNetworkInterfaces", json!({"NetworkInterfaceIds": ids})).await,

@@ -15,12 +15,65 @@ pub(crate) struct Filter {
     pub values: Vec<String>,
 }
 
+/// The `Filters` parameter: decoding never fails here, so that a malformed filter gets its
+/// documented code (`InvalidParameter.FilterNotDict`, `.FilterValuesNotList`) from [`check`]
+/// instead of a generic decoding error.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filters {
+    list: Vec<Filter>,
+    problem: Option<ApiError>,
+}
+
+impl std::ops::Deref for Filters {
+    type Target = [Filter];
+    fn deref(&self) -> &[Filter] {
+        &self.list
+    }
+}
+
+impl<'de> Deserialize<'de> for Filters {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        let items = match Value::deserialize(d)? {
+            Value::Null => return Ok(Self::default()),
+            Value::Array(items) => items,
+            _ => return Err(serde::de::Error::custom("Filters must be a list of filters")),
+        };
+        let mut out = Self::default();
+        for item in items {
+            let problem = match &item {
+                Value::Object(m) if m.get("Values").is_some_and(|v| !v.is_array()) => {
+                    Some(ApiError::new("InvalidParameter.FilterValuesNotList", "A filter's Values must be a list."))
+                }
+                Value::Object(_) => match serde_json::from_value::<Filter>(item) {
+                    Ok(f) => {
+                        out.list.push(f);
+                        None
+                    }
+                    Err(e) => Some(ApiError::new("InvalidParameter", format!("A filter is invalid: {e}."))),
+                },
+                _ => Some(ApiError::new(
+                    "InvalidParameter.FilterNotDict",
+                    "Each filter must be an object with Name and Values.",
+                )),
+            };
+            if out.problem.is_none() {
+                out.problem = problem;
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Checks filters against the names an action knows.
-pub(crate) fn check(filters: &[Filter], known: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn check(filters: &Filters, known: &[&str]) -> Result<(), ApiError> {
+    if let Some(p) = &filters.problem {
+        return Err(p.clone());
+    }
     if filters.len() > 10 {
         return Err(ApiError::new("InvalidParameterValue.LimitExceeded", "At most 10 Filters are allowed."));
     }
-    for f in filters {
+    for f in filters.iter() {
         let ok = known.contains(&f.name.as_str()) || (f.name.starts_with("tag:") && known.contains(&"tag:"));
         if !ok {
             return Err(ApiError::new(

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{check_ids, required, Empty, TagInput};
 use crate::context::Ctx;
 use crate::error::ApiError;
-use crate::filters::{self, Filter};
+use crate::filters::{self, Filter, Filters};
 use crate::views::{self, InstanceView};
 
 #[derive(Deserialize, Default)]
@@ -229,7 +229,7 @@ pub(crate) struct DescribeInstancesRequest {
     #[serde(rename = "InstanceIds", default, deserialize_with = "lenient::string_list")]
     ids: Vec<String>,
     #[serde(rename = "Filters", default)]
-    filters: Vec<Filter>,
+    filters: Filters,
     #[serde(rename = "Offset", default, deserialize_with = "lenient::opt_u64")]
     offset: Option<u64>,
     #[serde(rename = "Limit", default, deserialize_with = "lenient::opt_u64")]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{check_id, check_ids, max_len, tags, Empty, TagInput};
 use crate::context::Ctx;
 use crate::error::ApiError;
-use crate::filters::{self, Filter};
+use crate::filters::{self, Filter, Filters};
 use crate::views::{self, PolicySetView, SecurityGroupView};
 
 /// `SecurityGroupPolicy` as input.
@@ -191,7 +191,7 @@ pub(crate) struct DescribeSecurityGroupsRequest {
     #[serde(rename = "SecurityGroupIds", default, deserialize_with = "lenient::string_list")]
     ids: Vec<String>,
     #[serde(rename = "Filters", default)]
-    filters: Vec<Filter>,
+    filters: Filters,
     #[serde(rename = "Offset", default, deserialize_with = "lenient::opt_u64")]
     offset: Option<u64>,
     #[serde(rename = "Limit", default, deserialize_with = "lenient::opt_u64")]
