@@ -120,8 +120,8 @@ impl Stats {
             "errors": self.errors,
             "requests_per_second": (self.rps * 10.0).round() / 10.0,
             "latency_ms": {"p50": self.p50, "p90": self.p90, "p99": self.p99, "max": self.max},
-            "server_cpu_cores": self.server_cpu,
-            "bench_cpu_cores": self.bench_cpu,
+            "server_cpu_cores": self.server_cpu.map(|c| (c * 100.0).round() / 100.0),
+            "bench_cpu_cores": self.bench_cpu.map(|c| (c * 100.0).round() / 100.0),
             "first_error": self.first_error,
             "skipped": self.skipped,
         })
