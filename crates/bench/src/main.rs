@@ -59,6 +59,10 @@ struct Cli {
     /// `--transition-delay-ms` for the started server (0 keeps attach/detach cycles fast).
     #[arg(long, default_value_t = 0)]
     transition_delay_ms: i64,
+    /// Run the started server on PostgreSQL at this URL (an empty database or schema) instead of
+    /// its embedded SQLite store.
+    #[arg(long)]
+    database_url: Option<String>,
     /// Load-generator threads (1 = a current-thread runtime).
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
@@ -141,7 +145,7 @@ async fn bench(cli: Cli) -> Result<Vec<Stats>, String> {
             (addr, key, None)
         }
         None => {
-            let m = server::Managed::start(&cli.server_bin, cli.transition_delay_ms)?;
+            let m = server::Managed::start(&cli.server_bin, cli.transition_delay_ms, cli.database_url.as_deref())?;
             eprintln!("started {} (pid {}) on {}; log {}", cli.server_bin.display(), m.pid(), m.addr, m.log.display());
             let out = (m.addr.clone(), m.key.clone(), Some(m.pid()));
             managed = Some(m);

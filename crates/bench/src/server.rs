@@ -1,5 +1,5 @@
-//! Starts a real `eniplane serve` process on a free port over a fresh data directory (rate limits
-//! off), creates the bench account with the CLI, and stops the process when dropped.
+//! Starts a real `eniplane serve` process on a free port over a fresh data directory, or on a
+//! PostgreSQL database given by URL (rate limits off), creates the bench account with the CLI, and stops the process when dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -26,7 +26,7 @@ impl Managed {
     }
 
     /// Starts `bin` and waits for `/healthz`.
-    pub fn start(bin: &Path, transition_delay_ms: i64) -> Result<Self, String> {
+    pub fn start(bin: &Path, transition_delay_ms: i64, database_url: Option<&str>) -> Result<Self, String> {
         if !bin.exists() {
             return Err(format!(
                 "server binary {} not found; build it with `cargo build --release -p eniplane` or pass --server-bin",
@@ -39,9 +39,13 @@ impl Managed {
         let config = dir.path().join("bench.toml");
         std::fs::write(&config, "[rate_limits]\nenabled = false\n").map_err(|e| e.to_string())?;
 
+        let store_args: Vec<String> = match database_url {
+            Some(url) => vec!["--database-url".into(), url.into()],
+            None => vec!["--data-dir".into(), data.display().to_string()],
+        };
         let out = Command::new(bin)
-            .args(["account", "create", "bench", "--data-dir"])
-            .arg(&data)
+            .args(["account", "create", "bench"])
+            .args(&store_args)
             .arg("--json")
             .output()
             .map_err(|e| format!("running {}: {e}", bin.display()))?;
@@ -61,8 +65,8 @@ impl Managed {
         let log = dir.path().join("server.log");
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let child = Command::new(bin)
-            .args(["serve", "--listen", &addr, "--data-dir"])
-            .arg(&data)
+            .args(["serve", "--listen", &addr])
+            .args(&store_args)
             .args(["--transition-delay-ms", &transition_delay_ms.to_string(), "--config"])
             .arg(&config)
             .env("ENIPLANE_LOG", "warn")

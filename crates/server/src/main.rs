@@ -6,6 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc: the request path allocates many small, short-lived buffers (JSON, headers), where
+/// the system allocator showed as the top item in profiles.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A self-hostable cloud network control plane speaking the Tencent Cloud VPC and Alibaba Cloud
 /// ENS APIs.
 #[derive(Parser)]

@@ -15,6 +15,9 @@ pub type Outcome = Result<bool, StoreError>;
 /// conflict; it must not have side effects outside the transaction.
 pub type WriteJob = Box<dyn FnMut(&mut dyn Tx) -> Outcome + Send>;
 
+/// Receives a submitted write's outcome.
+pub type WriteDone = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
 /// A read transaction body.
 pub type ReadJob<'a> = &'a mut (dyn FnMut(&mut dyn Tx) -> Outcome + Send);
 
@@ -25,8 +28,19 @@ pub trait Engine: Send + Sync + 'static {
     /// Runs a write transaction to durable commit; the returned future-free call blocks the
     /// calling thread, so the facade calls it off the async runtime.
     fn write(&self, job: WriteJob) -> Result<(), StoreError>;
+    /// Queues a write without blocking a thread: the engine calls `done` with the outcome once
+    /// the transaction is durable. Only called when [`Engine::supports_submit`]; others are run
+    /// with [`Engine::write`] on a blocking thread.
+    fn submit(&self, job: WriteJob, done: WriteDone) -> Result<(), StoreError> {
+        let _ = (job, done);
+        Err(StoreError::Unavailable(format!("{} does not queue writes", self.name())))
+    }
     /// Runs a read-only transaction, blocking the calling thread.
     fn read(&self, job: ReadJob<'_>) -> Result<(), StoreError>;
+    /// Whether [`Engine::submit`] queues writes without blocking.
+    fn supports_submit(&self) -> bool {
+        false
+    }
     /// Whether reads are short enough (local, CPU-bound) to run on the async runtime's thread.
     fn reads_inline(&self) -> bool;
     /// Checks the engine can serve (for `/healthz`); runs a real query.
@@ -142,6 +156,17 @@ impl Store {
     {
         let engine = self.engine.clone();
         let (job, slot) = wrap(f);
+        if self.engine.supports_submit() {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let done: WriteDone = Box::new(move |r| {
+                let _ = tx.send(r);
+            });
+            let run = match self.engine.submit(job, done) {
+                Ok(()) => rx.await.unwrap_or_else(|_| Err(StoreError::Unavailable("writer dropped the job".into()))),
+                Err(e) => Err(e),
+            };
+            return finish(run, slot);
+        }
         let run = tokio::task::spawn_blocking(move || engine.write(job)).await;
         finish(run.unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string()))), slot)
     }

@@ -13,7 +13,7 @@ pub mod sqlite;
 pub mod suite;
 
 pub use error::StoreError;
-pub use facade::{Engine, Outcome, ReadJob, Store, WriteJob};
+pub use facade::{Engine, Outcome, ReadJob, Store, WriteDone, WriteJob};
 pub use model::{NewTransition, Record, Transition};
 
 /// The primitives a transaction offers. Every method runs inside the transaction that was opened

@@ -182,11 +182,18 @@ pub(crate) async fn describe_network_interfaces(
         }
     }
     let single = r.ens_region_id.clone();
+    let by_id = ids.clone();
     let all = ctx
         .read(move |tx, reach| {
             let mut out = Vec::new();
             for region in wanted_regions(&single, region_list.clone(), reach.regions()) {
-                out.extend(eni_ops::list(tx, &reach.env(&region))?);
+                let env = reach.env(&region);
+                // Point lookups when ids are given; a whole-region scan only otherwise.
+                out.extend(if by_id.is_empty() {
+                    eni_ops::list(tx, &env)?
+                } else {
+                    eni_ops::find_many(tx, &env, &by_id)?
+                });
             }
             Ok(out)
         })

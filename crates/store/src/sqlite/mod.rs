@@ -21,9 +21,12 @@ use crate::{Engine, Outcome, ReadJob, StoreError, WriteJob};
 /// Largest number of write jobs folded into one commit.
 const MAX_BATCH: usize = 512;
 
+/// Called with a write's outcome once its batch is durably committed (or failed).
+type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
 struct Pending {
     job: WriteJob,
-    done: mpsc::SyncSender<Result<(), StoreError>>,
+    done: Done,
 }
 
 /// The SQLite engine.
@@ -75,6 +78,15 @@ impl SqliteEngine {
     }
 }
 
+impl SqliteEngine {
+    fn enqueue(&self, job: WriteJob, done: Done) -> Result<(), StoreError> {
+        self.writer
+            .lock()
+            .send(Pending { job, done })
+            .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))
+    }
+}
+
 impl Engine for SqliteEngine {
     fn name(&self) -> &'static str {
         "sqlite"
@@ -82,11 +94,22 @@ impl Engine for SqliteEngine {
 
     fn write(&self, job: WriteJob) -> Result<(), StoreError> {
         let (done, wait) = mpsc::sync_channel(1);
-        self.writer
-            .lock()
-            .send(Pending { job, done })
-            .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?;
+        self.enqueue(
+            job,
+            Box::new(move |r| {
+                let _ = done.send(r);
+            }),
+        )?;
         wait.recv().map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?
+    }
+
+    fn supports_submit(&self) -> bool {
+        true
+    }
+
+    fn submit(&self, job: WriteJob, done: Done) -> Result<(), StoreError> {
+        // The writer thread answers through `done`; the caller's task never blocks a thread.
+        self.enqueue(job, done)
     }
 
     fn read(&self, job: ReadJob<'_>) -> Result<(), StoreError> {
@@ -135,7 +158,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Pending>) {
         }
         let results = run_batch(&conn, &mut batch);
         for (p, r) in batch.into_iter().zip(results) {
-            let _ = p.done.send(r);
+            (p.done)(r);
         }
     }
 }
