@@ -26,19 +26,38 @@ fn print(account: &Account, key: &AccessKey, json: bool) {
     }
 }
 
-/// `eniplane account create` on the embedded store.
-pub fn create_command(name: &str, data_dir: &Path, json: bool) -> Result<(), String> {
-    create_command_on(name, data_dir, None, json)
-}
-
 /// `eniplane account create` on PostgreSQL when `database_url` is given, else on the embedded
-/// store under `data_dir`.
-pub fn create_command_on(name: &str, data_dir: &Path, database_url: Option<&str>, json: bool) -> Result<(), String> {
+/// store under `data_dir`. `policy`, when given, is a JSON policy document (CAM/RAM grammar)
+/// attached to the new key: the key may then do only what the policy allows.
+pub fn create_command_on(
+    name: &str,
+    data_dir: &Path,
+    database_url: Option<&str>,
+    policy: Option<&Path>,
+    json: bool,
+) -> Result<(), String> {
+    let policies = match policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            eniplane_auth::policy::PolicyDocument::from_json(&text)
+                .map_err(|e| format!("{}: not a policy document: {e}", path.display()))?;
+            vec![doc]
+        }
+        None => Vec::new(),
+    };
     let database_url = database_url.filter(|u| !u.trim().is_empty());
     let store = Store::open(data_dir, database_url).map_err(|e| e.to_string())?;
     let owned = name.to_string();
     let (account, key) = store
-        .write_blocking(move |tx: &mut dyn Tx| accounts::create(tx, &owned, None, time::now_ms()))
+        .write_blocking(move |tx: &mut dyn Tx| {
+            let (account, key) = accounts::create(tx, &owned, None, time::now_ms())?;
+            if policies.is_empty() {
+                return Ok((account, key));
+            }
+            let key = accounts::set_policies(tx, &key.id, policies.clone())?;
+            Ok((account, key))
+        })
         .map_err(|e: Error| e.to_string())?;
     print(&account, &key, json);
     Ok(())

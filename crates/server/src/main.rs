@@ -43,6 +43,9 @@ enum AccountCommand {
         /// PostgreSQL URL of a shared store (instead of the embedded one).
         #[arg(long, env = "ENIPLANE_DATABASE_URL")]
         database_url: Option<String>,
+        /// A JSON policy document (CAM / RAM grammar) limiting what the new key may do.
+        #[arg(long)]
+        policy: Option<PathBuf>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -53,8 +56,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => http::serve(args),
-        Command::Account { command: AccountCommand::Create { name, data_dir, database_url, json } } => {
-            accounts::create_command_on(&name, &data_dir, database_url.as_deref(), json)
+        Command::Account { command: AccountCommand::Create { name, data_dir, database_url, policy, json } } => {
+            accounts::create_command_on(&name, &data_dir, database_url.as_deref(), policy.as_deref(), json)
         }
     };
     match result {

@@ -134,6 +134,19 @@ impl TestServer {
         Key { account: a.id, id: k.id, secret: k.secret }
     }
 
+    /// Creates another account whose key carries `policy` (a CAM/RAM policy document).
+    pub async fn account_with_policy(&self, name: &str, policy: Value) -> Key {
+        let k = self.account(name).await;
+        let id = k.id.clone();
+        self.svc
+            .store
+            .write(move |tx: &mut dyn Tx| account_ops::set_policies(tx, &id, vec![policy.clone()]))
+            .await
+            .expect("policies");
+        self.svc.credentials.forget(&k.id);
+        k
+    }
+
     /// Host header value.
     pub fn host(&self) -> String {
         self.addr.to_string()

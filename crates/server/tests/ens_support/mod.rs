@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use eniplane_auth::{acs3, acs_v1};
 use eniplane_core::model::Eni;
-use eniplane_core::ops::accounts as account_ops;
 use eniplane_core::{repo, Cloud, Scope};
 use eniplane_store::Tx;
 use serde_json::Value;
@@ -103,15 +102,7 @@ pub async fn acs3_with(
 
 /// Creates an account whose key carries `policy`.
 pub async fn key_with_policy(s: &TestServer, name: &str, policy: Value) -> Key {
-    let k = s.account(name).await;
-    let id = k.id.clone();
-    s.svc
-        .store
-        .write(move |tx: &mut dyn Tx| account_ops::set_policies(tx, &id, vec![policy.clone()]))
-        .await
-        .expect("policies");
-    s.svc.credentials.forget(&k.id);
-    k
+    s.account_with_policy(name, policy).await
 }
 
 /// Marks an ENI as managed by a service (as a managed service would).
