@@ -13,6 +13,9 @@ use postgres::{Client, Row, Statement};
 use super::pg_err;
 use crate::{NewTransition, Record, StoreError, Transition, Tx};
 
+/// One completion in this many also prunes `transition_log` rows older than a day.
+const LOG_PRUNE_EVERY: i64 = 1024;
+
 /// A connection with its prepared statements.
 pub(super) struct Conn {
     pub(super) client: Client,
@@ -240,6 +243,10 @@ impl Tx for PgTx<'_> {
                 &[&id, &replica],
             )
         })?;
+        if id % LOG_PRUNE_EVERY == 0 {
+            // The log exists to audit exactly-once completion; a day of it is plenty.
+            self.run(|c| c.execute("DELETE FROM transition_log WHERE completed_at < now() - interval '1 day'", &[]))?;
+        }
         Ok(rows.first().map(transition))
     }
 
