@@ -47,30 +47,7 @@ fn is_scope_date(s: &str) -> bool {
 
 /// Parses the `Authorization` header value; spaces after the commas are optional.
 pub fn parse_authorization(value: &str) -> Result<Tc3Authorization, AuthError> {
-    let value = value.trim();
-    let (algorithm, rest) = value.split_once(char::is_whitespace).unwrap_or((value, ""));
-    if algorithm != ALGORITHM {
-        if algorithm.is_empty() || algorithm.contains('=') {
-            return Err(malformed("no algorithm"));
-        }
-        return Err(AuthError::UnsupportedMethod(algorithm.to_string()));
-    }
-    let (mut credential, mut signed, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (key, val) = part.trim().split_once('=').ok_or_else(|| malformed("authorization element without '='"))?;
-        let slot = match key.trim() {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut signature,
-            _ => return Err(malformed("unknown authorization element")),
-        };
-        if slot.replace(val.trim()).is_some() {
-            return Err(malformed("duplicate authorization element"));
-        }
-    }
-    let credential = credential.ok_or_else(|| malformed("missing Credential"))?;
-    let signed = signed.ok_or_else(|| malformed("missing SignedHeaders"))?;
-    let signature = signature.ok_or_else(|| malformed("missing Signature"))?;
+    let (credential, signed, signature) = crate::util::split_authorization(value, ALGORITHM)?;
 
     let mut scope = credential.rsplitn(4, '/');
     let (terminator, service, date, id) = (scope.next(), scope.next(), scope.next(), scope.next());

@@ -17,6 +17,42 @@ pub(crate) fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
     Hmac::<Sha1>::new_from_slice(key).map(|m| m.chain_update(msg).finalize().into_bytes().into()).unwrap_or_default()
 }
 
+/// Splits an `Authorization` value `<ALGORITHM> Credential=…, SignedHeaders=…, Signature=…` (TC3
+/// and ACS3 share this grammar; spaces around the commas are optional) into its three elements,
+/// refusing other algorithms, unknown, missing or repeated elements.
+pub(crate) fn split_authorization<'a>(
+    value: &'a str,
+    expected: &str,
+) -> Result<(&'a str, &'a str, &'a str), crate::AuthError> {
+    let malformed = |why: &str| crate::AuthError::Malformed(why.to_string());
+    let value = value.trim();
+    let (algorithm, rest) = value.split_once(char::is_whitespace).unwrap_or((value, ""));
+    if algorithm != expected {
+        if algorithm.is_empty() || algorithm.contains('=') {
+            return Err(malformed("no algorithm"));
+        }
+        return Err(crate::AuthError::UnsupportedMethod(algorithm.to_string()));
+    }
+    let (mut credential, mut signed, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let (key, val) = part.trim().split_once('=').ok_or_else(|| malformed("authorization element without '='"))?;
+        let slot = match key.trim() {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed,
+            "Signature" => &mut signature,
+            _ => return Err(malformed("unknown authorization element")),
+        };
+        if slot.replace(val.trim()).is_some() {
+            return Err(malformed("duplicate authorization element"));
+        }
+    }
+    Ok((
+        credential.ok_or_else(|| malformed("missing Credential"))?,
+        signed.ok_or_else(|| malformed("missing SignedHeaders"))?,
+        signature.ok_or_else(|| malformed("missing Signature"))?,
+    ))
+}
+
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
