@@ -1,6 +1,6 @@
-//! Harness for multi-replica tests: `eniplane serve` child processes on a shared database, a
-//! TC3-signing client that can talk to any of them, and a TCP proxy that can cut a replica off
-//! its database and restore it.
+//! Harness for tests that drive real `eniplane serve` child processes (on a shared database or
+//! the embedded store): the processes, a TC3-signing client that can talk to any of them, and a
+//! TCP proxy that can cut a replica off its database and restore it.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -68,6 +68,15 @@ impl Api {
     }
 }
 
+impl Api {
+    /// A call that must succeed; returns `Response`.
+    pub async fn ok(&self, at: SocketAddr, service: &str, action: &str, params: Value) -> Value {
+        let r = self.call(at, service, action, params).await.expect("transport");
+        assert!(code(&r).is_none(), "{action} failed: {r}");
+        r
+    }
+}
+
 /// One `eniplane serve` child process.
 pub struct Replica {
     pub name: String,
@@ -83,13 +92,27 @@ fn free_port() -> u16 {
 impl Replica {
     /// Starts a replica on `database_url` with the test account's keys as the root keys.
     pub fn spawn(name: &str, dir: &Path, database_url: &str, api: &Api, delay_ms: i64) -> std::io::Result<Self> {
+        Self::spawn_with(name, dir, Some(database_url), api, &["--transition-delay-ms", &delay_ms.to_string()])
+    }
+
+    /// Starts a server on `database_url`, or on the embedded store in `dir/<name>` (so a process
+    /// started again with the same name finds the same data), with extra `serve` flags.
+    pub fn spawn_with(
+        name: &str,
+        dir: &Path,
+        database_url: Option<&str>,
+        api: &Api,
+        extra: &[&str],
+    ) -> std::io::Result<Self> {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("address");
         let log = dir.join(format!("{name}.log"));
+        let store: Vec<&str> = database_url.map(|u| vec!["--database-url", u]).unwrap_or_default();
         let child = Command::new(env!("CARGO_BIN_EXE_eniplane"))
-            .args(["serve", "--listen", &addr.to_string(), "--database-url", database_url])
+            .args(["serve", "--listen", &addr.to_string()])
+            .args(&store)
             .arg("--data-dir")
             .arg(dir.join(name))
-            .args(["--transition-delay-ms", &delay_ms.to_string()])
+            .args(extra)
             .env("ENIPLANE_ROOT_ACCESS_KEY_ID", &api.id)
             .env("ENIPLANE_ROOT_ACCESS_KEY_SECRET", &api.secret)
             .env("ENIPLANE_LOG", "warn")
