@@ -443,3 +443,36 @@ async fn every_listed_action_is_served_by_its_service() {
         assert_eq!(error_code(&a), "UnknownParameter", "{action}");
     }
 }
+
+/// A chunked body (no Content-Length) that grows past 1 MiB is cut off while it streams and still
+/// answered with the Tencent envelope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunked_body_over_one_mebibyte_gets_the_envelope() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start().await;
+    let mut conn = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nX-TC-Action: DescribeVpcs\r\n\
+         X-TC-Version: 2017-03-12\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        s.host()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b'a'; 64 * 1024];
+    for _ in 0..20 {
+        let mut frame = format!("{:x}\r\n", chunk.len()).into_bytes();
+        frame.extend_from_slice(&chunk);
+        frame.extend_from_slice(b"\r\n");
+        if conn.write_all(&frame).await.is_err() {
+            break; // the server may stop reading once over the limit
+        }
+    }
+    let _ = conn.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 200"), "{}", &text[..text.len().min(200)]);
+    assert!(text.contains("content-type: application/json\r\n"), "{text}");
+    assert!(text.contains(r#""Code":"InvalidParameter""#) && text.contains("exceeds the limit"), "{text}");
+    let health = s.raw("GET", "/healthz", &[], Vec::new()).await;
+    assert_eq!(health.status, 200);
+}
