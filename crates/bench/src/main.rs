@@ -22,13 +22,15 @@ use client::{Api, Key, Tc3};
 use load::Stats;
 
 const TENCENT_SCENARIOS: [&str; 3] = ["describe", "describe-filter", "disassociate"];
+/// Scenarios that need no fixtures.
+const PLAIN_SCENARIOS: [&str; 1] = ["ceiling"];
 const ENS_SCENARIOS: [&str; 2] = ["ens-describe", "ens-detach-attach"];
 
 /// Benchmarks an eniplane server with signed API calls.
 #[derive(Parser, Debug)]
 #[command(name = "eniplane-bench", version, about)]
 struct Cli {
-    /// Comma-separated scenarios: all, describe, describe-filter, disassociate, ens-describe,
+    /// Comma-separated scenarios: all, ceiling, describe, describe-filter, disassociate, ens-describe,
     /// ens-detach-attach.
     #[arg(long, default_value = "all")]
     scenario: String,
@@ -72,7 +74,8 @@ struct Cli {
 }
 
 fn selected(spec: &str) -> Result<Vec<&'static str>, String> {
-    let all: Vec<&'static str> = TENCENT_SCENARIOS.iter().chain(ENS_SCENARIOS.iter()).copied().collect();
+    let all: Vec<&'static str> =
+        PLAIN_SCENARIOS.iter().chain(TENCENT_SCENARIOS.iter()).chain(ENS_SCENARIOS.iter()).copied().collect();
     let mut out = Vec::new();
     for s in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if s == "all" {
@@ -187,6 +190,9 @@ async fn bench(cli: Cli) -> Result<Vec<Stats>, String> {
     for &s in &scenarios {
         eprintln!("running {s}: {c} connections, {}s warm-up + {}s…", cli.warmup, cli.duration);
         let stats = match s {
+            "ceiling" => {
+                load::run(s, c, warmup, duration, pid, |w, win| tencent::ceiling_worker(addr.clone(), w, win)).await
+            }
             "describe" | "describe-filter" => {
                 let fx = tencent.as_ref().expect("fixtures");
                 let mut signer = Tc3::new(key.clone(), &addr);

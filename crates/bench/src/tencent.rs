@@ -179,6 +179,42 @@ pub async fn describe_worker(addr: String, key: Key, bodies: Arc<Vec<Prepared>>,
     rec
 }
 
+/// The server's floor: an unsigned API request, answered at once with the Tencent error envelope
+/// (`AuthFailure.InvalidAuthorization`) after HTTP parsing, dialect detection and envelope
+/// encoding, but no signature check, store access or handler. The other scenarios are read
+/// against this rate.
+pub async fn ceiling_worker(addr: String, w: usize, window: Window) -> Rec {
+    let mut rec = Rec::new(window);
+    let _ = w;
+    let mut conn = match Conn::open(&addr).await {
+        Ok(c) => c,
+        Err(e) => {
+            rec.first_error = Some(e);
+            return rec;
+        }
+    };
+    let body = bytes::Bytes::from_static(b"{}");
+    while !window.over() {
+        let req = hyper::Request::post("/")
+            .header("host", addr.as_str())
+            .header("content-type", "application/json")
+            .header("x-tc-action", "DescribeVpcs")
+            .header("x-tc-version", "2017-03-12")
+            .body(http_body_util::Full::new(body.clone()))
+            .expect("request");
+        let started = Instant::now();
+        let res = conn.send(req).await;
+        let expected = b"\"AuthFailure.InvalidAuthorization\"";
+        let err = match res {
+            Ok((200, body)) if contains(&body, expected) => None,
+            Ok((status, body)) => Some(format!("HTTP {status}: {}", String::from_utf8_lossy(&body))),
+            Err(e) => Some(e),
+        };
+        rec.record(started, err);
+    }
+    rec
+}
+
 /// Prepared bodies for the write scenario: per ENI, (disassociate group B, associate group B).
 pub fn write_bodies(signer: &mut Tc3, fx: &Fixtures) -> Arc<Vec<(Prepared, Prepared)>> {
     let g = &fx.groups[1];
