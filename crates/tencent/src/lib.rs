@@ -11,6 +11,7 @@ mod auth;
 mod context;
 pub mod error;
 mod filters;
+mod idempotency;
 mod protocol;
 mod views;
 

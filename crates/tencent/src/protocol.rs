@@ -8,6 +8,7 @@ use crate::actions;
 use crate::auth::{self, Credential};
 use crate::context::Ctx;
 use crate::error::ApiError;
+use crate::idempotency;
 
 /// Parameters the legacy signature adds next to the action's own.
 const V1_COMMON: &[&str] = &[
@@ -150,13 +151,28 @@ pub(crate) async fn serve(svc: &Services, req: &HttpRequest, request_id: &str) -
         ));
     }
     ctx.authorize(&rate_key)?;
-    (action.run)(ctx, env.params).await.map_err(|e| e.narrow(action.errors))
+    let token = match action.idempotent() {
+        true => idempotency::token_of(&env.params, &ctx.env.scope.account, action.name)?,
+        false => None,
+    };
+    let token = match token {
+        None => None,
+        Some(t) => match idempotency::begin(svc, t).await? {
+            idempotency::Begin::Replay(answer) => return Ok(answer),
+            idempotency::Begin::Run(t) => Some(t),
+        },
+    };
+    let outcome = (action.run)(ctx, env.params).await.map_err(|e| e.narrow(action.errors));
+    if let Some(t) = token {
+        idempotency::finish(svc, t, &outcome, request_id).await;
+    }
+    outcome
 }
 
-/// The success envelope.
+/// The success envelope. A replayed answer (`ClientToken`) keeps its original `RequestId`.
 pub(crate) fn success(mut body: Value, request_id: &str) -> HttpResponse {
     if let Value::Object(m) = &mut body {
-        m.insert("RequestId".into(), Value::String(request_id.into()));
+        m.entry("RequestId").or_insert_with(|| Value::String(request_id.into()));
     }
     let mut out = Map::new();
     out.insert("Response".into(), body);

@@ -35,6 +35,13 @@ pub(crate) struct Action {
     pub run: Run,
 }
 
+impl Action {
+    /// Whether the action takes a `ClientToken` (and so is made idempotent by it).
+    pub fn idempotent(&self) -> bool {
+        IDEMPOTENT.contains(&self.name)
+    }
+}
+
 macro_rules! action {
     ($name:literal, $service:ident, $rate:expr, $errors:expr, $handler:path) => {
         Action {
@@ -78,6 +85,15 @@ const ATTACH: &[&str] = &[
     "UnsupportedOperation.ZoneMismatch",
 ];
 const ANY: &[&str] = &[];
+/// Actions documented with a `ClientToken` parameter.
+const IDEMPOTENT: &[&str] = &[
+    "CreateNetworkInterface",
+    "CreateAndAttachNetworkInterface",
+    "AttachNetworkInterface",
+    "DetachNetworkInterface",
+    "AssignPrivateIpAddresses",
+    "RunInstances",
+];
 
 static ACTIONS: &[Action] = &[
     action!("CreateNetworkInterface", Vpc, 100, ANY, eni::create_network_interface),
