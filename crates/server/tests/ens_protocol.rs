@@ -237,3 +237,19 @@ async fn body_over_one_mebibyte_is_refused_in_the_ens_envelope() {
     let m = fails(&a, 400, "InvalidParameter");
     assert!(m.contains("exceeds"), "{m}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nonce_replayed_after_a_restart_is_still_refused() {
+    let s = TestServer::start().await;
+    let key = s.key.clone();
+    let signed = v1_sign("POST", &key.secret, v1_params(&key, "DescribeEnsRegions", &[], "restart-nonce", &now_iso()));
+    ok(&v1_send(&s, "POST", &signed).await);
+    // Nonces are recorded off the request path; give the recorder a moment, as a server that
+    // stays up for more than a few milliseconds after a request would.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    s.stop_worker();
+    let dir = s.dir;
+    let s = TestServer::start_in(dir, common::Options::default()).await;
+    assert_eq!(s.key.id, key.id, "same account after the restart");
+    fails(&v1_send(&s, "POST", &signed).await, 400, "SignatureNonceUsed");
+}

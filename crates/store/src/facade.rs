@@ -57,6 +57,17 @@ pub trait Engine: Send + Sync + 'static {
         let _ = (key, nonce, now_ms, expires_at_ms);
         Err(StoreError::Unavailable(format!("{} keeps no shared nonces", self.name())))
     }
+    /// Records a nonce's first use so a not-shared engine can reload it after a restart (the
+    /// check itself runs in memory). Default: not kept.
+    fn remember_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<(), StoreError> {
+        let _ = (key, nonce, now_ms, expires_at_ms);
+        Ok(())
+    }
+    /// Nonces recorded by [`Engine::remember_nonce`] that have not expired: (key, nonce, expiry).
+    fn remembered_nonces(&self, now_ms: i64) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let _ = now_ms;
+        Ok(Vec::new())
+    }
     /// Counts one request of (account, action) in the current one-second window and returns the
     /// count including it. Only called when [`Engine::shared`].
     fn count_request(&self, account: &str, action: &str) -> Result<u64, StoreError> {
@@ -77,7 +88,17 @@ type Slot<R, E> = Arc<Mutex<Option<Result<R, E>>>>;
 impl Store {
     /// Wraps an engine.
     pub fn new(engine: Arc<dyn Engine>) -> Self {
-        Self { engine, local: Arc::default() }
+        let local = crate::memory::Local::default();
+        let now = crate::memory::now_ms();
+        match engine.remembered_nonces(now) {
+            Ok(list) => {
+                for (key, nonce, expires) in list {
+                    local.first_use_nonce(&key, &nonce, now, expires);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not reload remembered nonces"),
+        }
+        Self { engine, local: Arc::new(local) }
     }
 
     /// Opens (creating when missing) the embedded SQLite store under `dir`.
@@ -121,7 +142,13 @@ impl Store {
     /// refused across replicas), else in process memory. Callable from sync code on a runtime.
     pub fn first_use_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool, StoreError> {
         if !self.engine.shared() {
-            return Ok(self.local.first_use_nonce(key, nonce, now_ms, expires_at_ms));
+            let first = self.local.first_use_nonce(key, nonce, now_ms, expires_at_ms);
+            if first {
+                if let Err(e) = self.engine.remember_nonce(key, nonce, now_ms, expires_at_ms) {
+                    tracing::warn!(error = %e, "could not record a nonce; a replay after restart would pass");
+                }
+            }
+            return Ok(first);
         }
         off_runtime(|| self.engine.first_use_nonce(key, nonce, now_ms, expires_at_ms))
     }

@@ -29,3 +29,23 @@ async fn sqlite_data_survives_reopen() {
     let got = store.read(|tx: &mut dyn eniplane_store::Tx| tx.get("vpc", "vpc-1")).await.unwrap();
     assert!(got.is_some());
 }
+
+#[tokio::test]
+async fn sqlite_remembers_nonces_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono_free_now_ms();
+    {
+        let store = eniplane_store::Store::open_sqlite(dir.path()).unwrap();
+        assert!(store.first_use_nonce("key", "n1", now, now + 60_000).unwrap());
+        assert!(!store.first_use_nonce("key", "n1", now, now + 60_000).unwrap());
+        assert!(store.first_use_nonce("key", "old", now, now + 1).unwrap());
+    }
+    let store = eniplane_store::Store::open_sqlite(dir.path()).unwrap();
+    assert!(!store.first_use_nonce("key", "n1", now + 10, now + 60_000).unwrap(), "a replay after restart is refused");
+    assert!(store.first_use_nonce("key", "n2", now + 10, now + 60_000).unwrap());
+    assert!(store.first_use_nonce("key", "old", now + 10, now + 60_000).unwrap(), "expired nonces are forgotten");
+}
+
+fn chrono_free_now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}

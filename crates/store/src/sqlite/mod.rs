@@ -6,6 +6,7 @@
 //! failing job rolls back alone), then pays one COMMIT (one fsync) for the whole batch, and only
 //! then answers each caller. No caller is answered before its change is on disk.
 
+mod nonce_log;
 mod schema;
 mod tx;
 
@@ -34,6 +35,7 @@ pub struct SqliteEngine {
     path: PathBuf,
     writer: Mutex<mpsc::Sender<Pending>>,
     readers: Mutex<Vec<Connection>>,
+    nonces: nonce_log::NonceLog,
 }
 
 pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
@@ -69,7 +71,8 @@ impl SqliteEngine {
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { path, writer: Mutex::new(tx), readers: Mutex::new(Vec::new()) })
+        let nonces = nonce_log::NonceLog::open(dir)?;
+        Ok(Self { path, writer: Mutex::new(tx), readers: Mutex::new(Vec::new()), nonces })
     }
 
     /// Where the database file lives.
@@ -122,6 +125,15 @@ impl Engine for SqliteEngine {
             self.readers.lock().push(conn);
         }
         result
+    }
+
+    fn remember_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<(), StoreError> {
+        let _ = now_ms;
+        self.nonces.remember(key, nonce, expires_at_ms)
+    }
+
+    fn remembered_nonces(&self, now_ms: i64) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.nonces.unexpired(now_ms)
     }
 
     fn reads_inline(&self) -> bool {
