@@ -8,6 +8,7 @@
 
 mod eni;
 mod instance;
+mod lifecycle;
 mod network;
 mod security_group;
 
@@ -92,13 +93,13 @@ static ACTIONS: &[Action] = &[
     action!("ModifyVSwitchAttribute", WRITE, Network, network::modify_vswitch_attribute),
     action!("RunInstances", WRITE, Run, instance::run_instances),
     action!("DescribeInstances", READ, Instance, instance::describe_instances),
-    action!("StartInstance", WRITE, Instance, instance::start_instance),
-    action!("StartInstances", WRITE, Instance, instance::start_instances),
-    action!("StopInstance", WRITE, Stop, instance::stop_instance),
-    action!("StopInstances", WRITE, Stop, instance::stop_instances),
-    action!("RebootInstance", WRITE, Instance, instance::reboot_instance),
-    action!("ReleaseInstance", WRITE, Instance, instance::release_instance),
-    action!("ReleasePostPaidInstance", WRITE, Instance, instance::release_post_paid_instance),
+    action!("StartInstance", WRITE, Instance, lifecycle::start_instance),
+    action!("StartInstances", WRITE, Instance, lifecycle::start_instances),
+    action!("StopInstance", WRITE, Stop, lifecycle::stop_instance),
+    action!("StopInstances", WRITE, Stop, lifecycle::stop_instances),
+    action!("RebootInstance", WRITE, Instance, lifecycle::reboot_instance),
+    action!("ReleaseInstance", WRITE, Instance, lifecycle::release_instance),
+    action!("ReleasePostPaidInstance", WRITE, Instance, lifecycle::release_post_paid_instance),
     action!("ModifyInstanceAttribute", WRITE, Instance, instance::modify_instance_attribute),
     action!("DescribeEnsRegions", READ, Network, instance::describe_ens_regions),
 ];
