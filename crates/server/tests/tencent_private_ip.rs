@@ -321,6 +321,15 @@ async fn migrate_and_modify_private_ips() {
         .await;
     assert!(common::code(&r).is_some(), "different subnets are refused: {r}");
     assert!(ips(&s.describe_eni(&b).await).contains(&"10.0.1.99".to_string()));
+    // Onto the ENI that already holds it: refused, and the address is not duplicated.
+    let r = s
+        .vpc(
+            "MigratePrivateIpAddress",
+            json!({"SourceNetworkInterfaceId": b, "DestinationNetworkInterfaceId": b, "PrivateIpAddress": "10.0.1.99"}),
+        )
+        .await;
+    err(&r, "InvalidParameterValue");
+    assert_eq!(ips(&s.describe_eni(&b).await).iter().filter(|ip| *ip == "10.0.1.99").count(), 1);
 
     // ModifyPrivateIpAddressesAttribute sets the description.
     ok(s

@@ -88,6 +88,12 @@ pub fn unassign(tx: &mut dyn Tx, env: &Env, eni_id: &str, addresses: &[String], 
 
 /// Moves a secondary IP from one ENI to another in the same subnet.
 pub fn migrate(tx: &mut dyn Tx, env: &Env, source: &str, destination: &str, address: &str) -> Result<(), Error> {
+    if source == destination {
+        return Err(Error::InvalidValue {
+            field: "DestinationNetworkInterfaceId".into(),
+            reason: "the destination is the source network interface".into(),
+        });
+    }
     let mut src: Eni = repo::load(tx, &env.scope, source)?;
     let mut dst: Eni = repo::load(tx, &env.scope, destination)?;
     guard(&src)?;
