@@ -1,5 +1,5 @@
 //! Model-based check of the core's invariants: random sequences of ENI, address, group and
-//! instance operations (valid or not) run against the real SQLite store, and after every step the
+//! instance operations (valid or not), in either cloud's rules, run against the real SQLite store, and after every step the
 //! whole state is checked: attachments point at live instances, per-instance ENI quotas hold,
 //! every private IP is inside its subnet, not reserved, unique, and claimed exactly once, MACs
 //! are unique, primary ENIs stay on their instances, failed operations change nothing.
@@ -71,11 +71,15 @@ fn run<R: Send + 'static>(
 }
 
 impl World {
-    fn new() -> Self {
+    fn new(cloud: Cloud) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(dir.path()).unwrap();
+        let (region, zone) = match cloud {
+            Cloud::Tencent => ("ap-guangzhou", "ap-guangzhou-3"),
+            Cloud::Ens => ("cn-beijing-15", "cn-beijing-15"),
+        };
         let env = Env {
-            scope: Scope::new("100000000001", Cloud::Tencent, "ap-guangzhou"),
+            scope: Scope::new("100000000001", cloud, region),
             catalog: Arc::new(Catalog::default()),
             now_ms: 1_000_000,
             delay_ms: 1_000,
@@ -96,7 +100,7 @@ impl World {
                     vpc_id: vpc.id.clone(),
                     name: "s".into(),
                     cidr: "10.0.0.0/28".into(),
-                    zone: "ap-guangzhou-3".into(),
+                    zone: zone.into(),
                     ..Default::default()
                 },
             )?;
@@ -313,7 +317,7 @@ impl World {
         }
         for i in &instances {
             let n = per_instance.get(i.id.as_str()).copied().unwrap_or(0);
-            let limit = self.env.catalog.enis_per_instance(Cloud::Tencent, &i.instance_type) as usize;
+            let limit = self.env.catalog.enis_per_instance(self.env.scope.cloud, &i.instance_type) as usize;
             if n > limit {
                 return Err(format!("{} holds {n} ENIs, over its quota of {limit}", i.id));
             }
@@ -352,8 +356,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, max_shrink_iters: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn invariants_hold_under_random_operations(ops in proptest::collection::vec(op(), 1..40)) {
-        let mut w = World::new();
+    fn invariants_hold_under_random_operations(
+        ens in any::<bool>(),
+        ops in proptest::collection::vec(op(), 1..40),
+    ) {
+        let mut w = World::new(if ens { Cloud::Ens } else { Cloud::Tencent });
         for op in &ops {
             let before = w.snapshot();
             let result = w.apply(op);
@@ -375,7 +382,7 @@ proptest! {
 /// The harness itself reaches the interesting states: a scripted run where every step succeeds.
 #[test]
 fn scripted_run_succeeds_at_every_step() {
-    let mut w = World::new();
+    let mut w = World::new(Cloud::Tencent);
     let script = [
         Op::CreateEni { groups: 1, secondary: 1 },
         Op::CreateEni { groups: 2, secondary: 0 },
