@@ -32,11 +32,24 @@ pub fn spawn(store: Store) -> Arc<Notify> {
             }
             tokio::select! {
                 _ = stopped.notified() => break,
-                _ = tokio::time::sleep(POLL) => {}
+                _ = tokio::time::sleep(pause(&store).await) => {}
             }
         }
     });
     stop
+}
+
+/// How long to wait before the next round: until the earliest pending transition is due, at
+/// most [`POLL`] (new transitions scheduled meanwhile are found by the next poll).
+async fn pause(store: &Store) -> Duration {
+    let next = store.read(|tx: &mut dyn Tx| Ok::<_, Error>(tx.next_due()?)).await.ok().flatten();
+    match next {
+        Some(due) => {
+            let wait = (due - time::now_ms()).clamp(1, POLL.as_millis() as i64);
+            Duration::from_millis(wait as u64)
+        }
+        None => POLL,
+    }
 }
 
 /// Completes every transition due now; returns how many it completed.
