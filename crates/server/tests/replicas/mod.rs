@@ -69,6 +69,19 @@ impl Api {
 }
 
 impl Api {
+    /// Sends an already signed ENS RPC request (`query` holds every parameter, the signature
+    /// included); returns the HTTP status and the JSON body.
+    pub async fn ens_raw(&self, at: SocketAddr, query: &str) -> Result<(u16, Value), String> {
+        let req = hyper::Request::post(format!("http://{at}/?{query}"))
+            .header("Host", at.to_string())
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| e.to_string())?;
+        let resp = self.http.request(req).await.map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let raw = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok((status, serde_json::from_slice(&raw).map_err(|e| e.to_string())?))
+    }
+
     /// A call that must succeed; returns `Response`.
     pub async fn ok(&self, at: SocketAddr, service: &str, action: &str, params: Value) -> Value {
         let r = self.call(at, service, action, params).await.expect("transport");
