@@ -59,11 +59,22 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Vec<u8>,
+    /// The action served, when it is one the dialect knows (for metrics; never sent).
+    pub action: Option<&'static str>,
+    /// The error code answered, if any (for metrics; never sent).
+    pub error_code: Option<String>,
 }
 
 impl HttpResponse {
     /// A JSON response.
     pub fn json(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
-        Self { status, content_type, headers: Vec::new(), body }
+        Self { status, content_type, headers: Vec::new(), body, action: None, error_code: None }
+    }
+
+    /// Labels the response with its action and outcome.
+    pub fn labelled(mut self, action: Option<&'static str>, error_code: Option<String>) -> Self {
+        self.action = action;
+        self.error_code = error_code;
+        self
     }
 }

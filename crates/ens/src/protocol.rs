@@ -57,6 +57,11 @@ fn has(params: &[(String, String)], key: &str) -> bool {
     params.iter().any(|(k, _)| k == key)
 }
 
+/// The action a request names (`Action` parameter or `x-acs-action` header), if any.
+pub(crate) fn action_name(req: &HttpRequest) -> Option<String> {
+    header(req, "x-acs-action").or_else(|| get(&flat_params(req), "Action"))
+}
+
 fn get(params: &[(String, String)], key: &str) -> Option<String> {
     params.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
 }

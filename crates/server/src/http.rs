@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -11,14 +12,15 @@ use axum::routing::get;
 use axum::Router;
 use eniplane_api::limits::RateLimits;
 use eniplane_api::{HttpRequest, HttpResponse, Services, Settings, MAX_BODY};
-use eniplane_store::Store;
+use eniplane_store::{Store, Tx};
 use http_body_util::BodyExt;
 
 use crate::config::{self, ServeArgs};
+use crate::metrics::Metrics;
 use crate::{accounts, worker};
 
 /// Which API a request speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dialect {
     /// Tencent Cloud API 3.0.
     Tencent,
@@ -35,13 +37,20 @@ pub fn detect(req: &HttpRequest) -> Dialect {
     }
 }
 
-/// Builds the router over ready services.
-pub fn router(svc: Services) -> Router {
-    Router::new().route("/healthz", get(healthz)).fallback(api).with_state(Arc::new(svc))
+/// What the HTTP handlers share.
+struct App {
+    svc: Services,
+    metrics: Metrics,
 }
 
-async fn healthz(State(svc): State<Arc<Services>>) -> Response<Body> {
-    match svc.store.check().await {
+/// Builds the router over ready services.
+pub fn router(svc: Services) -> Router {
+    let app = Arc::new(App { svc, metrics: Metrics::default() });
+    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).fallback(api).with_state(app)
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response<Body> {
+    match app.svc.store.check().await {
         Ok(()) => plain(StatusCode::OK, "ok"),
         Err(e) => plain(StatusCode::SERVICE_UNAVAILABLE, &format!("store unavailable: {e}")),
     }
@@ -53,7 +62,16 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
     r
 }
 
-async fn api(State(svc): State<Arc<Services>>, req: Request<Body>) -> Response<Body> {
+async fn metrics(State(app): State<Arc<App>>) -> Response<Body> {
+    let pending = app.svc.store.read(|tx: &mut dyn Tx| tx.pending_transitions()).await.ok();
+    let mut r = plain(StatusCode::OK, &app.metrics.render(pending));
+    r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
+    r
+}
+
+async fn api(State(app): State<Arc<App>>, req: Request<Body>) -> Response<Body> {
+    let started = Instant::now();
+    let svc = &app.svc;
     let (parts, body) = req.into_parts();
     let mut exchange = HttpRequest {
         method: parts.method.as_str().to_string(),
@@ -70,22 +88,24 @@ async fn api(State(svc): State<Arc<Services>>, req: Request<Body>) -> Response<B
         parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     let too_large = declared.is_some_and(|n| n > MAX_BODY);
     let body = if too_large { Err(()) } else { read_limited(body).await };
+    let dialect = detect(&exchange);
     let response = match body {
         Ok(bytes) => {
             exchange.body = bytes;
             match detect(&exchange) {
-                Dialect::Tencent => eniplane_tencent::handle(&svc, exchange).await,
-                Dialect::Ens => eniplane_ens::handle(&svc, exchange).await,
+                Dialect::Tencent => eniplane_tencent::handle(svc, exchange).await,
+                Dialect::Ens => eniplane_ens::handle(svc, exchange).await,
             }
         }
         Err(()) => {
             let message = format!("The request body exceeds the limit of {MAX_BODY} bytes.");
-            match detect(&exchange) {
+            match dialect {
                 Dialect::Tencent => eniplane_tencent::reject("InvalidParameter", message),
                 Dialect::Ens => eniplane_ens::reject(400, "InvalidParameter", message),
             }
         }
     };
+    app.metrics.record(dialect, response.action, response.error_code.as_deref(), started.elapsed());
     into_response(response)
 }
 

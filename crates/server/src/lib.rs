@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod worker;

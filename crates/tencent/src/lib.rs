@@ -32,10 +32,10 @@ pub fn claims(req: &HttpRequest) -> bool {
 /// Serves one request.
 pub async fn handle(svc: &Services, req: HttpRequest) -> HttpResponse {
     let request_id = ids::request_id(Cloud::Tencent);
-    let result = protocol::serve(svc, &req, &request_id).await;
-    match result {
-        Ok(body) => protocol::success(body, &request_id),
-        Err(e) => e.render(&request_id),
+    let action = protocol::action_name(&req).and_then(actions::find).map(|a| a.name);
+    match protocol::serve(svc, &req, &request_id).await {
+        Ok(body) => protocol::success(body, &request_id).labelled(action, None),
+        Err(e) => e.render(&request_id).labelled(action, Some(e.code)),
     }
 }
 

@@ -61,6 +61,12 @@ fn header_param(req: &HttpRequest, name: &str) -> Option<String> {
     req.header(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+/// The action a request names (`X-TC-Action`, or the legacy `Action` parameter), if any.
+pub(crate) fn action_name(req: &HttpRequest) -> Option<String> {
+    header_param(req, "x-tc-action")
+        .or_else(|| flat_params(req).into_iter().find(|(k, _)| k == "Action").map(|(_, v)| v))
+}
+
 /// Reads the envelope.
 pub(crate) fn parse(req: &HttpRequest) -> Result<Envelope, ApiError> {
     if req.method != "GET" && req.method != "POST" {

@@ -105,7 +105,8 @@ static ACTIONS: &[Action] = &[
 ];
 
 /// The action with this name.
-pub(crate) fn find(name: &str) -> Option<&'static Action> {
+pub(crate) fn find(name: impl AsRef<str>) -> Option<&'static Action> {
+    let name = name.as_ref();
     ACTIONS.iter().find(|a| a.name == name)
 }
 
