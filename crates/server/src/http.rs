@@ -88,20 +88,19 @@ async fn api(State(app): State<Arc<App>>, req: Request<Body>) -> Response<Body> 
         parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     let too_large = declared.is_some_and(|n| n > MAX_BODY);
     let body = if too_large { Err(()) } else { read_limited(body).await };
-    let dialect = detect(&exchange);
-    let response = match body {
+    let (dialect, response) = match body {
         Ok(bytes) => {
             exchange.body = bytes;
             match detect(&exchange) {
-                Dialect::Tencent => eniplane_tencent::handle(svc, exchange).await,
-                Dialect::Ens => eniplane_ens::handle(svc, exchange).await,
+                Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::handle(svc, exchange).await),
+                Dialect::Ens => (Dialect::Ens, eniplane_ens::handle(svc, exchange).await),
             }
         }
         Err(()) => {
             let message = format!("The request body exceeds the limit of {MAX_BODY} bytes.");
-            match dialect {
-                Dialect::Tencent => eniplane_tencent::reject("InvalidParameter", message),
-                Dialect::Ens => eniplane_ens::reject(400, "InvalidParameter", message),
+            match detect(&exchange) {
+                Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::reject("InvalidParameter", message)),
+                Dialect::Ens => (Dialect::Ens, eniplane_ens::reject(400, "InvalidParameter", message)),
             }
         }
     };

@@ -25,7 +25,7 @@ struct Series {
     buckets: [AtomicU64; BUCKETS.len()],
 }
 
-type Key = (Dialect, &'static str, String);
+type Key = (Dialect, &'static str, Option<String>);
 
 /// The registry.
 #[derive(Default)]
@@ -43,7 +43,8 @@ fn dialect_name(d: Dialect) -> &'static str {
 impl Metrics {
     /// Records one answered request.
     pub fn record(&self, dialect: Dialect, action: Option<&'static str>, code: Option<&str>, took: Duration) {
-        let key = (dialect, action.unwrap_or("unknown"), code.unwrap_or("Success").to_string());
+        // No allocation for the common case: successes carry no code.
+        let key = (dialect, action.unwrap_or("unknown"), code.map(str::to_string));
         let found = self.series.read().get(&key).cloned();
         let series = match found {
             Some(s) => s,
@@ -99,7 +100,8 @@ impl Metrics {
 }
 
 fn labels((dialect, action, code): &Key) -> String {
-    format!("dialect=\"{}\",action=\"{action}\",code=\"{}\"", dialect_name(*dialect), code.replace('"', ""))
+    let code = code.as_deref().unwrap_or("Success").replace('"', "");
+    format!("dialect=\"{}\",action=\"{action}\",code=\"{code}\"", dialect_name(*dialect))
 }
 
 #[cfg(test)]
