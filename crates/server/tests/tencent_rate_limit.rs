@@ -39,6 +39,17 @@ fn limited(codes: &[Option<String>]) -> usize {
     codes.iter().filter(|c| c.as_deref() == Some("RequestLimitExceeded")).count()
 }
 
+/// Checks a burst against a bucket of `rate` per second (burst = rate) that refills one token
+/// every `1/rate` s while the burst was in flight: at least `rate` pass, no more than the
+/// refills allow, and every other call is throttled (not failed otherwise).
+fn assert_bucket(codes: &[Option<String>], rate: usize, took: std::time::Duration) {
+    let passed = codes.iter().filter(|c| c.is_none()).count();
+    let refills = (took.as_secs_f64() * rate as f64).ceil() as usize;
+    assert!(passed >= rate && passed <= rate + refills, "{passed} passed in {took:?} at {rate}/s: {codes:?}");
+    assert_eq!(limited(codes), codes.len() - passed, "the rest are throttled: {codes:?}");
+    assert!(limited(codes) > 0, "a burst larger than the rate is throttled: {codes:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn seed_action_is_limited_to_twenty_per_second_per_account() {
     let s = Arc::new(TestServer::start_with(Options { rate_limits: true, ..Default::default() }).await);
@@ -46,14 +57,20 @@ async fn seed_action_is_limited_to_twenty_per_second_per_account() {
     let eni = s.eni(&net, &net.sgs).await;
     let body = json!({"NetworkInterfaceIds": [eni], "SecurityGroupIds": [net.sgs[0]]});
 
-    let codes = burst(&s, &s.key, "DisassociateNetworkInterfaceSecurityGroups", body.clone(), 21).await;
-    let passed = codes.iter().filter(|c| c.is_none()).count();
-    assert_eq!(passed, 20, "a burst of 20 passes: {codes:?}");
-    assert_eq!(limited(&codes), 1, "the 21st is throttled: {codes:?}");
-    // The throttled error is the common envelope code and another one right away is throttled too.
-    let r = s.vpc("DisassociateNetworkInterfaceSecurityGroups", body.clone()).await;
-    assert_eq!(code(&r), Some("RequestLimitExceeded"), "{r}");
-    assert!(r["Error"]["Message"].as_str().unwrap().contains("20"), "{r}");
+    let started = std::time::Instant::now();
+    let codes = burst(&s, &s.key, "DisassociateNetworkInterfaceSecurityGroups", body.clone(), 40).await;
+    assert_bucket(&codes, 20, started.elapsed());
+    // Calls right after the burst are throttled too (one token comes back every 50 ms), with
+    // the common code and a message naming the rate.
+    let mut throttled = Vec::new();
+    for _ in 0..10 {
+        let r = s.vpc("DisassociateNetworkInterfaceSecurityGroups", body.clone()).await;
+        if code(&r) == Some("RequestLimitExceeded") {
+            throttled.push(r);
+        }
+    }
+    assert!(throttled.len() >= 5, "{} of 10 immediate calls throttled", throttled.len());
+    assert!(throttled[0]["Error"]["Message"].as_str().unwrap().contains("20"), "{}", throttled[0]);
 
     // Another account is not slowed.
     let other = s.account("other").await;
@@ -78,9 +95,9 @@ async fn associate_has_its_own_bucket_of_twenty() {
     let net = s.net().await;
     let eni = s.eni(&net, &net.sgs).await;
     let body = json!({"NetworkInterfaceIds": [eni], "SecurityGroupIds": [net.sgs[0]]});
-    let codes = burst(&s, &s.key, "AssociateNetworkInterfaceSecurityGroups", body.clone(), 25).await;
-    assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 20, "{codes:?}");
-    assert_eq!(limited(&codes), 5, "{codes:?}");
+    let started = std::time::Instant::now();
+    let codes = burst(&s, &s.key, "AssociateNetworkInterfaceSecurityGroups", body.clone(), 40).await;
+    assert_bucket(&codes, 20, started.elapsed());
     // Disassociate is a separate action with its own bucket.
     ok(s.vpc("DisassociateNetworkInterfaceSecurityGroups", body).await);
 }
@@ -99,7 +116,7 @@ async fn limits_off_by_default_and_overridable() {
         })
         .await,
     );
-    let codes = burst(&s, &s.key, "DescribeVpcs", json!({}), 5).await;
-    assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 3, "{codes:?}");
-    assert_eq!(limited(&codes), 2, "{codes:?}");
+    let started = std::time::Instant::now();
+    let codes = burst(&s, &s.key, "DescribeVpcs", json!({}), 8).await;
+    assert_bucket(&codes, 3, started.elapsed());
 }
