@@ -3,18 +3,48 @@
 //! `eniplane account create` while the server runs work at once.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::Arc;
 
+use eniplane_auth::policy::{evaluate, Decision, PolicyDocument};
 use eniplane_core::model::AccessKey;
 use eniplane_core::{repo, Error};
 use eniplane_store::{Store, Tx};
 use parking_lot::RwLock;
 
+/// A key as the request path needs it: the stored key plus its policy documents parsed once,
+/// when the key enters the cache.
+pub struct Signer {
+    key: AccessKey,
+    policies: Vec<PolicyDocument>,
+}
+
+impl Signer {
+    fn new(key: AccessKey) -> Self {
+        // A stored document that no longer parses grants nothing (its statements are absent).
+        let policies = key.policies.iter().filter_map(|p| serde_json::from_value(p.clone()).ok()).collect();
+        Self { key, policies }
+    }
+
+    /// Whether the key may do `action` (`vpc:Name`, `ens:Name`) on `resource`: always without
+    /// policies (an account's own key), else by the policies (explicit Deny wins).
+    pub fn allows(&self, action: &str, resource: &str) -> bool {
+        self.key.policies.is_empty() || evaluate(&self.policies, action, resource) == Decision::Allow
+    }
+}
+
+impl Deref for Signer {
+    type Target = AccessKey;
+    fn deref(&self) -> &AccessKey {
+        &self.key
+    }
+}
+
 /// The access key cache.
 #[derive(Clone)]
 pub struct Credentials {
     store: Store,
-    cache: Arc<RwLock<HashMap<String, Arc<AccessKey>>>>,
+    cache: Arc<RwLock<HashMap<String, Arc<Signer>>>>,
 }
 
 impl Credentials {
@@ -24,14 +54,14 @@ impl Credentials {
     }
 
     /// The key with this id, if any.
-    pub async fn lookup(&self, id: &str) -> Result<Option<Arc<AccessKey>>, Error> {
+    pub async fn lookup(&self, id: &str) -> Result<Option<Arc<Signer>>, Error> {
         if let Some(k) = self.cache.read().get(id) {
             return Ok(Some(k.clone()));
         }
         let wanted = id.to_string();
         let found = self.store.read(move |tx: &mut dyn Tx| repo::access_key(tx, &wanted)).await?;
         Ok(found.map(|k| {
-            let k = Arc::new(k);
+            let k = Arc::new(Signer::new(k));
             self.cache.write().insert(k.id.clone(), k.clone());
             k
         }))

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use eniplane_api::credentials::Signer;
 use eniplane_api::{HttpRequest, Services};
 use eniplane_auth::{acs3, acs_v1, AuthError, RequestView};
-use eniplane_core::model::AccessKey;
 
 use crate::error::{from_auth, from_domain, ApiError, Family};
 use crate::protocol::{Envelope, Scheme};
@@ -16,11 +16,7 @@ fn now_secs() -> i64 {
 }
 
 /// Verifies the signature and returns the signing key.
-pub(crate) async fn authenticate(
-    svc: &Services,
-    req: &HttpRequest,
-    env: &Envelope,
-) -> Result<Arc<AccessKey>, ApiError> {
+pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelope) -> Result<Arc<Signer>, ApiError> {
     let skew = svc.settings.ens_skew_secs;
     let v1 = env.scheme == Scheme::V1;
     let key_id = match env.scheme {
@@ -57,7 +53,7 @@ pub(crate) async fn authenticate(
     Ok(key)
 }
 
-async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<AccessKey>>, ApiError> {
+async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<Signer>>, ApiError> {
     if id.is_empty() {
         return Ok(None);
     }

@@ -6,10 +6,9 @@
 
 use std::sync::Arc;
 
+use eniplane_api::credentials::Signer;
 use eniplane_api::lenient::{classify, DecodeProblem};
 use eniplane_api::Services;
-use eniplane_auth::policy::{evaluate, Decision, PolicyDocument};
-use eniplane_core::model::AccessKey;
 use eniplane_core::ops::ens::GROUP_REGION;
 use eniplane_core::ops::Env;
 use eniplane_core::repo::{self, Resource};
@@ -28,7 +27,7 @@ pub(crate) struct Ctx {
     /// The caller's account.
     pub account: String,
     /// The signing key.
-    pub key: Arc<AccessKey>,
+    pub key: Arc<Signer>,
     /// The action's error family.
     pub family: Family,
     reach: Reach,
@@ -115,7 +114,7 @@ impl Reach {
 
 impl Ctx {
     /// Builds the context.
-    pub fn new(svc: &Services, key: Arc<AccessKey>, request_id: &str, family: Family) -> Self {
+    pub fn new(svc: &Services, key: Arc<Signer>, request_id: &str, family: Family) -> Self {
         let reach = Reach {
             account: key.account_id.clone(),
             catalog: svc.catalog.clone(),
@@ -138,16 +137,14 @@ impl Ctx {
         if self.key.policies.is_empty() {
             return Ok(());
         }
-        let docs: Vec<PolicyDocument> =
-            self.key.policies.iter().filter_map(|p| serde_json::from_value(p.clone()).ok()).collect();
         let resource = match params.get("InstanceId").and_then(Value::as_str) {
             Some(id) if !id.is_empty() => format!("acs:ens:*:{}:instance/{id}", self.account),
             _ => format!("acs:ens:*:{}:*", self.account),
         };
-        match evaluate(&docs, action, &resource) {
-            Decision::Allow => Ok(()),
-            Decision::ExplicitDeny | Decision::ImplicitDeny => Err(ApiError::new("NoPermission", "Permission denied.")),
+        if self.key.allows(action, &resource) {
+            return Ok(());
         }
+        Err(ApiError::new("NoPermission", "Permission denied."))
     }
 
     /// Decodes the typed request: a missing field is `MissingParameter`, an unknown one

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use eniplane_api::credentials::Signer;
 use eniplane_api::{HttpRequest, Services};
 use eniplane_auth::{tc3, tencent_v1, AuthError, RequestView};
-use eniplane_core::model::AccessKey;
 
 use crate::error::{from_auth, from_domain, ApiError, Service};
 use crate::protocol::{Envelope, Scheme};
@@ -13,7 +13,7 @@ use crate::protocol::{Envelope, Scheme};
 /// Who signed the request.
 pub(crate) struct Credential {
     /// The key.
-    pub key: Arc<AccessKey>,
+    pub key: Arc<Signer>,
     /// Service named in the TC3 credential scope (`vpc`, `cvm`, or a Node SDK host label).
     pub service: Option<String>,
 }
@@ -81,7 +81,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
     }
 }
 
-async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<AccessKey>>, ApiError> {
+async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<Signer>>, ApiError> {
     if id.is_empty() {
         return Ok(None);
     }

@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
+use eniplane_api::credentials::Signer;
 use eniplane_api::lenient::{classify, DecodeProblem};
 use eniplane_api::Services;
-use eniplane_auth::policy::{evaluate, Decision, PolicyDocument};
-use eniplane_core::model::AccessKey;
 use eniplane_core::ops::Env;
 use eniplane_core::{time, Cloud, Error, Scope};
 use eniplane_store::Tx;
@@ -24,7 +23,7 @@ pub(crate) struct Ctx {
     /// Scope, catalogue, time, delay and request id for core operations.
     pub env: Env,
     /// The signing key.
-    pub key: Arc<AccessKey>,
+    pub key: Arc<Signer>,
     /// The action's service.
     pub service: Service,
 }
@@ -58,17 +57,15 @@ impl Ctx {
         if self.key.policies.is_empty() {
             return Ok(());
         }
-        let docs: Vec<PolicyDocument> =
-            self.key.policies.iter().filter_map(|p| serde_json::from_value(p.clone()).ok()).collect();
         let resource =
             format!("qcs::{}:{}:uin/{}:*", self.service.name(), self.env.scope.region, self.env.scope.account);
-        match evaluate(&docs, action, &resource) {
-            Decision::Allow => Ok(()),
-            Decision::ExplicitDeny | Decision::ImplicitDeny => Err(ApiError::new(
-                "AuthFailure.UnauthorizedOperation",
-                format!("The request is not authorized: {action} is not allowed for this key."),
-            )),
+        if self.key.allows(action, &resource) {
+            return Ok(());
         }
+        Err(ApiError::new(
+            "AuthFailure.UnauthorizedOperation",
+            format!("The request is not authorized: {action} is not allowed for this key."),
+        ))
     }
 
     /// Decodes the typed request.
