@@ -113,6 +113,11 @@ pub fn create_access_key(tx: &mut dyn Tx, k: &AccessKey) -> Result<(), Error> {
     Ok(tx.insert(&encode(ACCESS_KEY, &k.id, &k.account_id, String::new(), k)?)?)
 }
 
+/// Stores a changed access key.
+pub fn save_access_key(tx: &mut dyn Tx, k: &AccessKey) -> Result<(), Error> {
+    Ok(tx.update(&encode(ACCESS_KEY, &k.id, &k.account_id, String::new(), k)?)?)
+}
+
 /// Looks an access key up by id.
 pub fn access_key(tx: &mut dyn Tx, id: &str) -> Result<Option<AccessKey>, Error> {
     tx.get(ACCESS_KEY, id)?.map(|r| decode(&r)).transpose()

@@ -56,13 +56,6 @@ pub fn set_policies(tx: &mut dyn Tx, key_id: &str, policies: Vec<serde_json::Val
     let mut key = repo::access_key(tx, key_id)?
         .ok_or_else(|| Error::InvalidValue { field: "access key".into(), reason: format!("{key_id} not found") })?;
     key.policies = policies;
-    let body = serde_json::to_string(&key).map_err(|e| eniplane_store::StoreError::Corrupt(e.to_string()))?;
-    tx.update(&eniplane_store::Record {
-        kind: repo::ACCESS_KEY.into(),
-        id: key.id.clone(),
-        account: key.account_id.clone(),
-        scope: String::new(),
-        body,
-    })?;
+    repo::save_access_key(tx, &key)?;
     Ok(key)
 }
