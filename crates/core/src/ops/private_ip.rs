@@ -105,6 +105,10 @@ pub fn migrate(tx: &mut dyn Tx, env: &Env, source: &str, destination: &str, addr
     if src.private_ips[pos].primary {
         return Err(Error::PrimaryIp { ip });
     }
+    if src.private_ips[pos].state != IpState::Available {
+        let state = format!("{:?}", src.private_ips[pos].state).to_lowercase();
+        return Err(Error::InvalidState { kind: Kind::PrivateIp, id: ip, state });
+    }
     if src.subnet_id != dst.subnet_id {
         return Err(Error::VpcMismatch { what: src.id, other: dst.id });
     }

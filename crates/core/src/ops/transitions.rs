@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::Env;
 use crate::error::Error;
 use crate::model::{Eni, EniState, Instance, InstanceState, IpState, TaskStatus};
-use crate::{ipam, repo, Scope};
+use crate::{repo, Scope};
 
 /// What completes when a transition falls due.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,11 +146,14 @@ fn run_step(tx: &mut dyn Tx, scope: &Scope, step: &Step, now_ms: i64) -> Result<
             let Some(mut e) = repo::find::<Eni>(tx, scope, eni)? else {
                 return Ok(false);
             };
-            e.private_ips.retain(|p| !(ips.contains(&p.address) && p.state == IpState::Deleting));
-            for ip in ips {
-                if ipam::parse_ip("ip", ip).is_ok() && !e.private_ips.iter().any(|p| &p.address == ip) {
-                    release_ip_if_owned(tx, &e.subnet_id, ip, &e.id)?;
-                }
+            // Only addresses still on this ENI and being deleted go; each was claimed by this ENI
+            // (claims follow the address when it moves), so releasing it is exact.
+            let (gone, kept): (Vec<_>, Vec<_>) =
+                e.private_ips.drain(..).partition(|p| ips.contains(&p.address) && p.state == IpState::Deleting);
+            e.private_ips = kept;
+            let space = super::eni::ip_space(&e.subnet_id);
+            for ip in &gone {
+                tx.release(&space, &ip.address)?;
             }
             repo::save(tx, &e)?;
             Ok(true)
@@ -175,14 +178,6 @@ fn set_last_operation_result(i: &mut Instance, result: &str) {
     if let Some(op) = i.last_operation.as_mut() {
         op.1 = result.into();
     }
-}
-
-fn release_ip_if_owned(tx: &mut dyn Tx, subnet: &str, ip: &str, eni: &str) -> Result<(), Error> {
-    let space = super::eni::ip_space(subnet);
-    if tx.claimed(&space)?.iter().any(|(k, o)| k == ip && o == eni) {
-        tx.release(&space, ip)?;
-    }
-    Ok(())
 }
 
 fn with_eni(tx: &mut dyn Tx, scope: &Scope, id: &str, f: impl FnOnce(&mut Eni)) -> Result<bool, Error> {
