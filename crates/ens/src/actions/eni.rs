@@ -13,7 +13,7 @@ use eniplane_core::{repo, Error};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{check_id, check_ids, list, page, paginate, required, text, Empty};
+use super::{check_id, check_ids, ids_filter, list, page, paginate, required, text, Empty};
 use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::views::{self, EniView};
@@ -165,11 +165,7 @@ pub(crate) async fn describe_network_interfaces(
 ) -> Result<DescribeNetworkInterfacesResponse, ApiError> {
     let (number, size) = page(&r.page_number, &r.page_size, 50, 100)?;
     let region_list = list("EnsRegionIds", r.ens_region_ids)?;
-    let mut ids = list("NetworkInterfaceIds", r.ids)?;
-    if ids.len() > 100 {
-        return Err(ApiError::invalid("NetworkInterfaceIds", "at most 100 items are allowed"));
-    }
-    ids.extend(r.id.clone().filter(|s| !s.is_empty()));
+    let ids = ids_filter("NetworkInterfaceIds", r.ids, r.id.as_deref())?;
     let ipv6 = list("Ipv6Address", r.ipv6_address)?;
     if let Some(s) = is_set(&r.status) {
         if !["Available", "Attaching", "InUse", "Detaching", "Deleting"].contains(&s) {

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::eni::wanted_regions;
-use super::{check_id, check_ids, flag, list, num, page, paginate, required, tags, text, CodeOnly, TagInput};
+use super::{
+    check_id, check_ids, flag, ids_filter, list, num, page, paginate, required, tags, text, CodeOnly, TagInput,
+};
 use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::views::{self, InstanceView};
@@ -293,11 +295,7 @@ pub(crate) async fn describe_instances(
 ) -> Result<DescribeInstancesResponse, ApiError> {
     let (number, size) = page(&r.page_number, &r.page_size, 10, 100)?;
     let regions = list("EnsRegionIds", r.regions.clone())?;
-    let mut ids = list("InstanceIds", r.ids.clone())?;
-    if ids.len() > 100 {
-        return Err(ApiError::invalid("InstanceIds", "at most 100 items are allowed"));
-    }
-    ids.extend(set(&r.id));
+    let ids = ids_filter("InstanceIds", r.ids.clone(), r.id.as_deref())?;
     if let Some(s) = set(&r.status) {
         if !["Running", "Stopped", "Expired", "Pending", "Starting", "Stopping", "Releasing"].contains(&s.as_str()) {
             return Err(ApiError::invalid("Status", format!("{s} is not a valid status")));

@@ -172,6 +172,17 @@ pub(crate) fn flag(field: &str, value: &Option<String>) -> Result<Option<bool>, 
 
 /// A list of strings given as `.N` parameters, a JSON array string (with or without spaces)
 /// or a comma-joined string.
+/// The IDs a Describe filters on: the `.N`/JSON list `field` (at most 100) plus the single-ID
+/// parameter when given.
+pub(crate) fn ids_filter(field: &str, many: Option<Value>, single: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut ids = list(field, many)?;
+    if ids.len() > 100 {
+        return Err(ApiError::invalid(field, "at most 100 items are allowed"));
+    }
+    ids.extend(single.filter(|s| !s.is_empty()).map(str::to_string));
+    Ok(ids)
+}
+
 pub(crate) fn list(field: &str, value: Option<Value>) -> Result<Vec<String>, ApiError> {
     match value {
         None => Ok(Vec::new()),

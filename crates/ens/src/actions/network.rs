@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::eni::wanted_regions;
-use super::{check_id, flag, list, page, paginate, required, tags, text, Empty, TagInput};
+use super::{check_id, flag, ids_filter, list, page, paginate, required, tags, text, Empty, TagInput};
 use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::views::{self, NetworkAttributeView, NetworkView, VSwitchAttributesView, VSwitchView};
@@ -129,11 +129,7 @@ pub(crate) async fn describe_networks(
 ) -> Result<DescribeNetworksResponse, ApiError> {
     let (number, size) = page(&r.page_number, &r.page_size, 10, 50)?;
     let regions = list("EnsRegionIds", r.regions)?;
-    let mut ids = list("NetworkIds", r.ids)?;
-    if ids.len() > 100 {
-        return Err(ApiError::invalid("NetworkIds", "at most 100 items are allowed"));
-    }
-    ids.extend(r.id.filter(|s| !s.is_empty()));
+    let ids = ids_filter("NetworkIds", r.ids, r.id.as_deref())?;
     let (single, name) = (r.region, r.name.filter(|s| !s.is_empty()));
     let (items, total) = ctx
         .read(move |tx, reach| {
@@ -314,11 +310,7 @@ pub(crate) async fn describe_vswitches(
 ) -> Result<DescribeVSwitchesResponse, ApiError> {
     let (number, size) = page(&r.page_number, &r.page_size, 10, 50)?;
     let regions = list("EnsRegionIds", r.regions)?;
-    let mut ids = list("VSwitchIds", r.ids)?;
-    if ids.len() > 100 {
-        return Err(ApiError::invalid("VSwitchIds", "at most 100 items are allowed"));
-    }
-    ids.extend(r.id.filter(|s| !s.is_empty()));
+    let ids = ids_filter("VSwitchIds", r.ids, r.id.as_deref())?;
     let ipv6_only = flag("EnableIpv6", &r.enable_ipv6)? == Some(true);
     let (single, name, network) = (r.region, r.name.filter(|s| !s.is_empty()), r.network_id.filter(|s| !s.is_empty()));
     let (items, total) = ctx
