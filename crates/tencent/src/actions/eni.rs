@@ -8,7 +8,7 @@ use eniplane_core::ops::eni::{self as eni_ops, EniChanges, NewEni};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::{check_id, check_ids, max_len, required, tags, Empty, TagInput};
+use super::{check_id, check_ids, describe_query, max_len, required, tags, Empty, TagInput};
 use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::filters::{self, Filter, Filters};
@@ -301,10 +301,8 @@ pub(crate) async fn describe_network_interfaces(
     ctx: &Ctx,
     r: DescribeNetworkInterfacesRequest,
 ) -> Result<DescribeNetworkInterfacesResponse, ApiError> {
-    filters::exclusive(&r.ids, &r.filters)?;
-    check_ids("NetworkInterfaceIds", &r.ids, IdKind::Eni, 100)?;
-    filters::check(&r.filters, ENI_FILTERS)?;
-    let (offset, limit) = filters::page(r.offset, r.limit)?;
+    let (offset, limit) =
+        describe_query("NetworkInterfaceIds", &r.ids, IdKind::Eni, &r.filters, ENI_FILTERS, r.offset, r.limit)?;
     let exact_ip = r
         .filters
         .iter()

@@ -181,6 +181,23 @@ pub(crate) fn check_id(field: &str, id: &str, kind: IdKind) -> Result<(), ApiErr
     Ok(())
 }
 
+/// The checks every VPC Describe makes before it reads: `Ids` and `Filters` not both, at most
+/// 100 well-formed IDs, known filter names, a valid Offset/Limit (returned as a page).
+pub(crate) fn describe_query(
+    ids_field: &str,
+    ids: &[String],
+    kind: IdKind,
+    filters: &crate::filters::Filters,
+    known: &[&str],
+    offset: Option<u64>,
+    limit: Option<u64>,
+) -> Result<(usize, usize), ApiError> {
+    crate::filters::exclusive(ids, filters)?;
+    check_ids(ids_field, ids, kind, 100)?;
+    crate::filters::check(filters, known)?;
+    crate::filters::page(offset, limit)
+}
+
 /// Rejects an empty required list.
 pub(crate) fn required<T>(field: &str, items: &[T]) -> Result<(), ApiError> {
     if items.is_empty() {

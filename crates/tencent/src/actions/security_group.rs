@@ -7,7 +7,7 @@ use eniplane_core::ops::security_group::{self as sg_ops, NewGroup};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::{check_id, check_ids, max_len, tags, Empty, TagInput};
+use super::{check_id, describe_query, max_len, tags, Empty, TagInput};
 use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::filters::{self, Filter, Filters};
@@ -226,10 +226,9 @@ pub(crate) async fn describe_security_groups(
     ctx: &Ctx,
     r: DescribeSecurityGroupsRequest,
 ) -> Result<DescribeSecurityGroupsResponse, ApiError> {
-    filters::exclusive(&r.ids, &r.filters)?;
-    check_ids("SecurityGroupIds", &r.ids, IdKind::SecurityGroup, 100)?;
-    filters::check(&r.filters, &["security-group-id", "project-id", "security-group-name", "tag-key", "tag:"])?;
-    let (offset, limit) = filters::page(r.offset, r.limit)?;
+    let known = ["security-group-id", "project-id", "security-group-name", "tag-key", "tag:"];
+    let (offset, limit) =
+        describe_query("SecurityGroupIds", &r.ids, IdKind::SecurityGroup, &r.filters, &known, r.offset, r.limit)?;
     let all = ctx.read(|tx, env| sg_ops::list(tx, env)).await?;
     let mut matched: Vec<SecurityGroup> = all
         .into_iter()

@@ -7,7 +7,7 @@ use eniplane_core::ops::network::{self as net_ops, NewSubnet, NewVpc, SubnetChan
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::{check_id, check_ids, max_len, tags, Empty, TagInput};
+use super::{check_id, describe_query, max_len, tags, Empty, TagInput};
 use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::filters::{self, Filter, Filters};
@@ -112,10 +112,8 @@ fn vpc_matches(v: &Vpc, f: &Filter) -> bool {
 }
 
 pub(crate) async fn describe_vpcs(ctx: &Ctx, r: DescribeVpcsRequest) -> Result<DescribeVpcsResponse, ApiError> {
-    filters::exclusive(&r.ids, &r.filters)?;
-    check_ids("VpcIds", &r.ids, IdKind::Vpc, 100)?;
-    filters::check(&r.filters, &["vpc-name", "is-default", "vpc-id", "cidr-block", "tag-key", "tag:"])?;
-    let (offset, limit) = filters::page(r.offset, r.limit)?;
+    let known = ["vpc-name", "is-default", "vpc-id", "cidr-block", "tag-key", "tag:"];
+    let (offset, limit) = describe_query("VpcIds", &r.ids, IdKind::Vpc, &r.filters, &known, r.offset, r.limit)?;
     let all = ctx.read(|tx, env| net_ops::list_vpcs(tx, env)).await?;
     let matched: Vec<Vpc> = all
         .into_iter()
@@ -286,10 +284,8 @@ pub(crate) async fn describe_subnets(
     ctx: &Ctx,
     r: DescribeSubnetsRequest,
 ) -> Result<DescribeSubnetsResponse, ApiError> {
-    filters::exclusive(&r.ids, &r.filters)?;
-    check_ids("SubnetIds", &r.ids, IdKind::Subnet, 100)?;
-    filters::check(&r.filters, SUBNET_FILTERS)?;
-    let (offset, limit) = filters::page(r.offset, r.limit)?;
+    let (offset, limit) =
+        describe_query("SubnetIds", &r.ids, IdKind::Subnet, &r.filters, SUBNET_FILTERS, r.offset, r.limit)?;
     let ids = r.ids.clone();
     let filters_in = r.filters.clone();
     let (page, total) = ctx
