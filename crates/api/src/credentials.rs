@@ -53,8 +53,11 @@ impl Credentials {
         Self { store, cache: Arc::default() }
     }
 
-    /// The key with this id, if any.
+    /// The key with this id, if any (an empty id names no key).
     pub async fn lookup(&self, id: &str) -> Result<Option<Arc<Signer>>, Error> {
+        if id.is_empty() {
+            return Ok(None);
+        }
         if let Some(k) = self.cache.read().get(id) {
             return Ok(Some(k.clone()));
         }

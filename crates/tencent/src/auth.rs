@@ -82,8 +82,5 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
 }
 
 async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<Signer>>, ApiError> {
-    if id.is_empty() {
-        return Ok(None);
-    }
     svc.credentials.lookup(id).await.map_err(|e| from_domain(e, Service::Vpc))
 }
