@@ -54,6 +54,34 @@ pub struct ServeArgs {
     pub transport: TransportArgs,
 }
 
+/// The fixed limits of the connection layer and request intake, for `eniplane serve --help`.
+pub fn limits_help() -> String {
+    use crate::{intake, listener};
+    format!(
+        "Fixed limits (answered with the dialect's error envelope, Tencent HTTP 200, ENS HTTP 400):\n\
+         \x20 request body            {body} bytes (declared or sent; chunked bodies too)\n\
+         \x20 header fields           {headers} at most, {header_bytes} bytes in all\n\
+         \x20 request target          {target} bytes (path and query)\n\
+         Hard limits (a plain HTTP 431): {hard_headers} header fields, {hard_head} bytes of request line and headers.\n\
+         Over --max-connections, up to {slots} more connections at a time get the busy error (Tencent\n\
+         RequestLimitExceeded, ENS ServiceUnavailable 503, plain 503 on /healthz) within {overflow} ms; the rest are\n\
+         closed at once. After a refused body up to {linger} bytes are read and discarded within {linger_ms} ms\n\
+         (or until the client pauses {quiet} ms) before the connection closes. On shutdown open connections get {grace} ms to finish.",
+        body = eniplane_api::MAX_BODY,
+        headers = intake::MAX_HEADERS,
+        header_bytes = intake::MAX_HEADER_BYTES,
+        target = intake::MAX_TARGET_BYTES,
+        hard_headers = listener::HARD_MAX_HEADERS,
+        hard_head = listener::HARD_MAX_HEAD_BYTES,
+        slots = listener::OVERFLOW_SLOTS,
+        overflow = listener::OVERFLOW_DEADLINE.as_millis(),
+        linger = listener::LINGER_BYTES,
+        linger_ms = listener::LINGER_TIMEOUT.as_millis(),
+        quiet = listener::LINGER_QUIET.as_millis(),
+        grace = listener::SHUTDOWN_GRACE.as_millis(),
+    )
+}
+
 /// `eniplane serve` flags of the connection layer. Each overrides the config file's `[http]`,
 /// `[tls]` or `[metrics]` entry of the same name; the defaults are in the help text (a test keeps
 /// them equal to the constants).

@@ -53,6 +53,8 @@ pub const OVERFLOW_DEADLINE: Duration = Duration::from_secs(2);
 pub const LINGER_BYTES: usize = 8 * 1024 * 1024;
 /// The longest such a lingering close may take.
 pub const LINGER_TIMEOUT: Duration = Duration::from_secs(5);
+/// A lingering close also ends when the client sends nothing for this long.
+pub const LINGER_QUIET: Duration = Duration::from_millis(500);
 /// On shutdown, how long open connections may take to finish their requests.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Pause after a failed `accept` (for example out of file descriptors) before the next.
@@ -204,8 +206,9 @@ impl Conn {
 }
 
 /// Half-closes `io` and reads what the client still sends, within [`LINGER_BYTES`] and
-/// [`LINGER_TIMEOUT`], so an answer sent before the end of a refused body is read by the client
-/// rather than lost to the reset that closing a socket with unread data causes.
+/// [`LINGER_TIMEOUT`] and until it pauses for [`LINGER_QUIET`], so an answer sent before the end
+/// of a refused body is read by the client rather than lost to the reset that closing a socket
+/// with unread data causes.
 async fn linger<S: AsyncRead + AsyncWrite + Unpin>(mut io: S) {
     let _ = timeout(LINGER_TIMEOUT, async {
         if io.shutdown().await.is_err() {
@@ -214,9 +217,9 @@ async fn linger<S: AsyncRead + AsyncWrite + Unpin>(mut io: S) {
         let mut buf = vec![0u8; 16 * 1024];
         let mut total = 0;
         while total < LINGER_BYTES {
-            match io.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => total += n,
+            match timeout(LINGER_QUIET, io.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => total += n,
+                _ => return,
             }
         }
     })
@@ -245,5 +248,55 @@ impl hyper::service::Service<Request<Incoming>> for Tracked {
             let _busy = busy;
             tower_service::Service::call(&mut app, req).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+
+    async fn started(app: Router) -> (SocketAddr, watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+        let tcp = bind("127.0.0.1:0".parse().unwrap(), 16).unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let (stop, rx) = watch::channel(false);
+        let routes = Routes { main: app.clone(), overflow: app };
+        (addr, stop, tokio::spawn(serve(tcp, routes, HttpLimits::default(), None, rx)))
+    }
+
+    async fn read_until(c: &mut TcpStream, needle: &[u8]) -> Vec<u8> {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !got.windows(needle.len()).any(|w| w == needle) {
+            let n = timeout(Duration::from_secs(5), c.read(&mut buf)).await.unwrap().unwrap();
+            assert!(n > 0, "closed before {:?}", String::from_utf8_lossy(needle));
+            got.extend_from_slice(&buf[..n]);
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn stop_finishes_requests_in_flight_closes_idle_connections_and_returns() {
+        let app = Router::new().route("/", get(|| async { "ok" })).route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                "slow done"
+            }),
+        );
+        let (addr, stop, task) = started(app).await;
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        read_until(&mut idle, b"ok").await;
+        let mut busy = TcpStream::connect(addr).await.unwrap();
+        busy.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stop.send(true).unwrap();
+        let answer = read_until(&mut busy, b"slow done").await;
+        assert!(answer.starts_with(b"HTTP/1.1 200"), "the request in flight is answered");
+        timeout(Duration::from_secs(3), task).await.expect("serve returns well within the grace period").unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(timeout(Duration::from_secs(1), idle.read(&mut buf)).await.unwrap().unwrap_or(0), 0);
+        assert!(TcpStream::connect(addr).await.is_err(), "no longer accepting");
     }
 }
