@@ -130,7 +130,12 @@ pub async fn read(head: &Parts, body: Body, body_timeout: Duration) -> Result<By
     let deadline = Instant::now() + body_timeout;
     let declared = head.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        let start = read_start(body, deadline.min(Instant::now() + BODY_START_WAIT)).await;
+        // A client waiting for `100 Continue` has not sent the body and need not: reading it
+        // would invite the whole upload.
+        let waiting =
+            head.headers.get(http::header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        let start =
+            if waiting { Bytes::new() } else { read_start(body, deadline.min(Instant::now() + BODY_START_WAIT)).await };
         return Err(Refused { refusal: Refusal::BodyTooLarge, body_start: start });
     }
     // `declared` is at most MAX_BODY here.

@@ -227,6 +227,10 @@ async fn oversize_header_blocks_get_the_dialect_envelope() {
     let mut w = Wire::connect(s.addr).await;
     w.send(&request("GET", "/", &headers, b"")).await.unwrap();
     assert_eq!(w.reply(SOON).await.unwrap().status, 431);
+    let huge = "v".repeat(70 * 1024);
+    let mut w = Wire::connect(s.addr).await;
+    w.send(&request("GET", "/", &[("X-Huge", &huge)], b"")).await.unwrap();
+    assert_eq!(w.reply(SOON).await.expect("answered, not left hanging").status, 431);
     assert_eq!(healthz(&s).await, 200);
 }
 
@@ -281,6 +285,15 @@ async fn oversize_bodies_get_the_right_dialect_envelope_and_are_read_not_reset()
     let (code, message) = ens_error(&send_all_then_read(&s, &head, &chunked).await, 400);
     assert_eq!(code, "InvalidParameter");
     assert!(message.contains(&limit), "{message}");
+
+    // A client waiting for `100 Continue` gets the refusal without sending the body.
+    let mut w = Wire::connect(s.addr).await;
+    let mut headers = TENCENT.to_vec();
+    headers.extend([("Content-Length", len.as_str()), ("Expect", "100-continue")]);
+    w.send(&request("POST", "/", &headers, b"")).await.unwrap();
+    let r = w.reply(SOON).await.expect("a final answer, not 100 Continue");
+    let (code, _) = tencent_error(&r);
+    assert_eq!(code, "InvalidParameter");
     assert_eq!(healthz(&s).await, 200);
 }
 
