@@ -46,6 +46,7 @@ pub fn detect(req: &HttpRequest) -> Dialect {
 struct App {
     svc: Services,
     metrics: Metrics,
+    connections: Arc<listener::ConnStats>,
     body_timeout: Duration,
     metrics_token: Option<String>,
 }
@@ -58,6 +59,8 @@ pub struct Routers {
     pub overflow: Router,
     /// `/metrics` alone, when `--metrics-listen` is set.
     pub metrics: Option<Router>,
+    /// The main listener's connection counters, which `/metrics` reports.
+    pub connections: Arc<listener::ConnStats>,
 }
 
 /// Builds the main router over ready services, with default limits and an open `/metrics`.
@@ -67,9 +70,11 @@ pub fn router(svc: Services) -> Router {
 
 /// Builds the routers for `transport`'s limits and `/metrics` guard.
 pub fn routers(svc: Services, transport: &config::Transport) -> Routers {
+    let connections = Arc::new(listener::ConnStats::default());
     let app = Arc::new(App {
         svc,
         metrics: Metrics::default(),
+        connections: connections.clone(),
         body_timeout: transport.limits.body_read_timeout,
         metrics_token: transport.metrics.token.clone(),
     });
@@ -82,7 +87,7 @@ pub fn routers(svc: Services, transport: &config::Transport) -> Routers {
         ),
     };
     let overflow = Router::new().route("/healthz", any(busy_plain)).route("/metrics", any(busy_plain)).fallback(busy);
-    Routers { main: main.fallback(api).with_state(app), overflow, metrics }
+    Routers { main: main.fallback(api).with_state(app), overflow, metrics, connections }
 }
 
 async fn not_here() -> Response<Body> {
@@ -145,7 +150,9 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Bo
         }
     }
     let pending = app.svc.store.read(|tx: &mut dyn Tx| tx.pending_transitions()).await.ok();
-    let mut r = plain(StatusCode::OK, &app.metrics.render(pending));
+    let mut text = app.metrics.render(pending);
+    app.connections.render(&mut text);
+    let mut r = plain(StatusCode::OK, &text);
     r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
     r
 }
@@ -257,11 +264,13 @@ pub async fn start(cfg: &config::Resolved, svc: Services) -> Result<Serving, Str
     let https = tls.is_some();
     let tls_ca = tls.as_ref().and_then(|t| t.ca.clone());
     let routes = Routes { main: routers.main, overflow: routers.overflow };
+    let acceptor = tls.map(|t| t.acceptor);
     let mut tasks =
-        vec![tokio::spawn(listener::serve(main, routes, t.limits, tls.map(|t| t.acceptor), stopped.clone()))];
+        vec![tokio::spawn(listener::serve(main, routes, t.limits, acceptor, stopped.clone(), routers.connections))];
     if let (Some(l), Some(m)) = (side, routers.metrics) {
         let routes = Routes { main: m, overflow: Router::new().fallback(busy_plain) };
-        tasks.push(tokio::spawn(listener::serve(l, routes, t.limits, None, stopped)));
+        let own = Arc::new(listener::ConnStats::default());
+        tasks.push(tokio::spawn(listener::serve(l, routes, t.limits, None, stopped, own)));
     }
     Ok(Serving { addr, metrics_addr, https, tls_ca, stop, tasks })
 }

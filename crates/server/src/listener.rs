@@ -10,6 +10,7 @@
 //! allow, so a flood of slow or idle connections delays new clients by at most one timeout.
 
 mod activity;
+mod stats;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -33,6 +34,8 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::config::HttpLimits;
 use activity::{Activity, Watched};
+pub use stats::ConnStats;
+use stats::Event;
 
 /// hyper's own limit on the number of header fields; above it hyper answers a plain 431 and
 /// closes. It sits above the product limit (`intake::MAX_HEADERS`), which answers the dialect's
@@ -81,13 +84,14 @@ pub struct Routes {
 pub type Stop = watch::Receiver<bool>;
 
 /// Serves `routes` on `listener` until `stop` turns true, then lets open connections finish
-/// for up to [`SHUTDOWN_GRACE`].
+/// for up to [`SHUTDOWN_GRACE`]. What becomes of the connections is counted in `stats`.
 pub async fn serve(
     listener: TcpListener,
     routes: Routes,
     limits: HttpLimits,
     tls: Option<TlsAcceptor>,
     mut stop: Stop,
+    stats: Arc<ConnStats>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let overflow = Arc::new(Semaphore::new(OVERFLOW_SLOTS));
@@ -106,17 +110,32 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         if let Ok(permit) = slots.clone().try_acquire_owned() {
-            let conn = Conn { app: routes.main.clone(), limits, tls: tls.clone(), keep_alive: true };
-            tokio::spawn(conn.run(stream, stop.clone(), permit));
+            stats.record(Event::Accepted);
+            let conn =
+                Conn { app: routes.main.clone(), limits, tls: tls.clone(), keep_alive: true, stats: stats.clone() };
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let stats = conn.stats.clone();
+                let _open = stats.open();
+                conn.run(stream, stop, permit).await
+            });
         } else if let Ok(permit) = overflow.clone().try_acquire_owned() {
+            stats.record(Event::BusyAnswered);
             let header = limits.header_read_timeout.min(OVERFLOW_DEADLINE);
             let limits = HttpLimits { header_read_timeout: header, ..limits };
-            let conn = Conn { app: routes.overflow.clone(), limits, tls: tls.clone(), keep_alive: false };
+            let conn = Conn {
+                app: routes.overflow.clone(),
+                limits,
+                tls: tls.clone(),
+                keep_alive: false,
+                stats: stats.clone(),
+            };
             let stop = stop.clone();
             tokio::spawn(async move {
                 let _ = timeout(OVERFLOW_DEADLINE, conn.run(stream, stop, permit)).await;
             });
         } else {
+            stats.record(Event::ClosedOverCap);
             tracing::debug!("connection refused: over the cap and no overflow slot");
             drop(stream);
         }
@@ -146,6 +165,7 @@ struct Conn {
     limits: HttpLimits,
     tls: Option<TlsAcceptor>,
     keep_alive: bool,
+    stats: Arc<ConnStats>,
 }
 
 impl Conn {
@@ -156,8 +176,14 @@ impl Conn {
             None => self.http(io, activity, &mut stop).await,
             Some(acceptor) => match timeout(self.limits.header_read_timeout, acceptor.accept(io)).await {
                 Ok(Ok(tls)) => self.http(tls, activity, &mut stop).await,
-                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!("TLS handshake timed out"),
+                Ok(Err(e)) => {
+                    self.stats.record(Event::TlsFailed);
+                    tracing::debug!(error = %e, "TLS handshake failed");
+                }
+                Err(_) => {
+                    self.stats.record(Event::TimedOutHeaders);
+                    tracing::debug!("TLS handshake timed out");
+                }
             },
         }
     }
@@ -194,7 +220,11 @@ impl Conn {
             }
         };
         match finished {
-            None => tracing::debug!(phase = activity.phase_name(), "connection timed out"),
+            None => {
+                let phase = activity.phase_name();
+                self.stats.record(if activity.is_idle() { Event::TimedOutIdle } else { Event::TimedOutHeaders });
+                tracing::debug!(phase, "connection timed out");
+            }
             Some(result) => {
                 if let Err(e) = result {
                     tracing::debug!(error = %e, "connection ended with an error");
@@ -261,7 +291,8 @@ mod tests {
         let addr = tcp.local_addr().unwrap();
         let (stop, rx) = watch::channel(false);
         let routes = Routes { main: app.clone(), overflow: app };
-        (addr, stop, tokio::spawn(serve(tcp, routes, HttpLimits::default(), None, rx)))
+        let stats = Arc::new(ConnStats::default());
+        (addr, stop, tokio::spawn(serve(tcp, routes, HttpLimits::default(), None, rx, stats)))
     }
 
     async fn read_until(c: &mut TcpStream, needle: &[u8]) -> Vec<u8> {

@@ -189,8 +189,14 @@ async fn over_the_cap_new_connections_get_busy_answers_and_existing_ones_are_ser
     assert_eq!(existing.reply(SOON).await.expect("the existing client is still served").status, 200);
     let healthy = s.wait_until(Duration::from_secs(10), || async { healthz(&s).await == 200 }).await;
     assert!(healthy, "/healthz is answered again once the silent connections time out");
-    existing.send(&request("GET", "/healthz", &[], b"")).await.unwrap();
-    assert_eq!(existing.reply(SOON).await.unwrap().status, 200);
+    existing.send(&request("GET", "/metrics", &[], b"")).await.unwrap();
+    let m = existing.reply(SOON).await.unwrap().text();
+    let count = |line: &str| -> u64 {
+        m.lines().find_map(|l| l.strip_prefix(line)).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    };
+    assert!(count("eniplane_connections_total{outcome=\"busy_answered\"}") >= 3, "{m}");
+    assert!(count("eniplane_connections_total{outcome=\"closed_over_cap\"}") >= 1, "{m}");
+    assert!(count("eniplane_connections_cut_total{reason=\"header_timeout\"}") >= 3, "{m}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -114,6 +114,11 @@ impl Activity {
         self.deadline().is_some_and(|d| now >= d)
     }
 
+    /// Whether the connection is between requests.
+    pub(super) fn is_idle(&self) -> bool {
+        matches!(*self.phase.lock(), Phase::Idle(_))
+    }
+
     /// The phase, for logs.
     pub(super) fn phase_name(&self) -> &'static str {
         match *self.phase.lock() {
