@@ -15,6 +15,7 @@ mod security_group;
 use std::future::Future;
 use std::pin::Pin;
 
+use eniplane_api::input::MAX_LIST_ITEMS;
 use eniplane_api::lenient;
 use eniplane_api::resources::{many, one, Named};
 use eniplane_core::ids::{self, IdKind};
@@ -277,8 +278,6 @@ pub(crate) fn flag(field: &str, value: &Option<String>) -> Result<Option<bool>, 
     }
 }
 
-/// A list of strings given as `.N` parameters, a JSON array string (with or without spaces)
-/// or a comma-joined string.
 /// The IDs a Describe filters on: the `.N`/JSON list `field` (at most 100) plus the single-ID
 /// parameter when given.
 pub(crate) fn ids_filter(field: &str, many: Option<Value>, single: Option<&str>) -> Result<Vec<String>, ApiError> {
@@ -290,11 +289,17 @@ pub(crate) fn ids_filter(field: &str, many: Option<Value>, single: Option<&str>)
     Ok(ids)
 }
 
+/// A list of strings given as `.N` parameters, a JSON array string (with or without spaces)
+/// or a comma-joined string; at most [`MAX_LIST_ITEMS`] (the ENS `.N` bound) items.
 pub(crate) fn list(field: &str, value: Option<Value>) -> Result<Vec<String>, ApiError> {
-    match value {
-        None => Ok(Vec::new()),
-        Some(v) => lenient::string_list(v).map_err(|e| ApiError::invalid(field, e)),
+    let items = match value {
+        None => Vec::new(),
+        Some(v) => lenient::string_list(v).map_err(|e| ApiError::invalid(field, e))?,
+    };
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(ApiError::invalid(field, format!("at most {MAX_LIST_ITEMS} items are allowed")));
     }
+    Ok(items)
 }
 
 /// A list of objects given as a JSON array string (or `.N.Key` parameters).
@@ -432,6 +437,9 @@ mod tests {
         assert_eq!(list("X", Some(json!("[\"a\",\"b\"]"))).unwrap(), vec!["a", "b"]);
         assert_eq!(list("X", Some(json!("a,b"))).unwrap(), vec!["a", "b"]);
         assert_eq!(list("X", Some(json!("[bad"))).unwrap_err().code, "InvalidParameter.X");
+        let items = |n: usize| Some(json!((0..n).map(|i| format!("i-{i}")).collect::<Vec<_>>()));
+        assert_eq!(list("X", items(MAX_LIST_ITEMS)).unwrap().len(), MAX_LIST_ITEMS);
+        assert_eq!(list("X", items(MAX_LIST_ITEMS + 1)).unwrap_err().code, "InvalidParameter.X");
     }
 
     #[test]

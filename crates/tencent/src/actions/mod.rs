@@ -347,7 +347,7 @@ pub(crate) fn describe_query(
 ) -> Result<(usize, usize), ApiError> {
     crate::filters::exclusive(ids, filters)?;
     check_ids(ids_field, ids, kind, 100)?;
-    crate::filters::check(filters, known)?;
+    crate::filters::check(filters, known, crate::filters::VPC_FILTER_VALUES)?;
     crate::filters::page(offset, limit)
 }
 
