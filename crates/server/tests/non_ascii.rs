@@ -129,8 +129,9 @@ async fn tencent_seed_action() {
             let other_value = if field == "NetworkInterfaceIds" { net.sgs[0].clone() } else { eni.clone() };
             let nonce = (1_000_000 + n).to_string();
             let params = [(key.as_str(), bad.as_str()), (other_key, other_value.as_str())];
-            let a =
-                s.v1_as(&s.key, "POST", "HmacSHA256", "DisassociateNetworkInterfaceSecurityGroups", &params, &nonce).await;
+            let a = s
+                .v1_as(&s.key, "POST", "HmacSHA256", "DisassociateNetworkInterfaceSecurityGroups", &params, &nonce)
+                .await;
             let what = format!("{field}={bad:?} (legacy form)");
             assert!(tencent_envelope(&a, &what).is_some(), "{what} cannot succeed");
             assert_eq!(s.groups_of(&eni).await, before, "{what} changed the ENI");
@@ -211,7 +212,11 @@ mod ens {
     async fn other_client_writes(s: &TestServer, other: &Key, sg: &str, n: usize) {
         let name = format!("still-serving-{n}");
         let a = s
-            .ens_acs3_as(other, "ModifySecurityGroupAttribute", &[("SecurityGroupId", sg), ("SecurityGroupName", &name)])
+            .ens_acs3_as(
+                other,
+                "ModifySecurityGroupAttribute",
+                &[("SecurityGroupId", sg), ("SecurityGroupName", &name)],
+            )
             .await;
         ens_ok(&a);
     }
@@ -236,8 +241,7 @@ mod ens {
         stop(&s, &vm).await;
         let eni = create_eni(&s, &net).await;
         attach(&s, &eni, &vm).await;
-        let mut n = 0;
-        for bad in variants(&eni) {
+        for (n, bad) in variants(&eni).into_iter().enumerate() {
             let what = format!("NetworkInterfaceId={bad:?}");
             let a = s.ens("DetachNetworkInterface", &[("NetworkInterfaceId", &bad)]).await;
             assert!(ens_envelope(&a, &format!("{what} (ACS3)")).is_some(), "{what} cannot succeed");
@@ -249,7 +253,6 @@ mod ens {
             let e = ens_support::eni(&s, &eni).await;
             assert_eq!((e["Status"].as_str(), e["InstanceId"].as_str()), (Some("InUse"), Some(vm.as_str())), "{what}");
             other_client_writes(&s, &other, &other_sg, n).await;
-            n += 1;
         }
     }
 

@@ -97,14 +97,18 @@ async fn tokens_are_per_region() {
     )
     .await);
     let subnet = subnet["Subnet"]["SubnetId"].as_str().unwrap().to_string();
-    let sg = ok(in_region("ap-shanghai", "CreateSecurityGroup", json!({"GroupName": "g", "GroupDescription": "d"})).await);
+    let sg =
+        ok(in_region("ap-shanghai", "CreateSecurityGroup", json!({"GroupName": "g", "GroupDescription": "d"})).await);
     let sg = sg["SecurityGroup"]["SecurityGroupId"].as_str().unwrap().to_string();
     let there = common::tencent::Net { vpc, subnet, sgs: vec![sg] };
 
     let first_here = ok(in_region("ap-guangzhou", "CreateNetworkInterface", eni_body(&here, "e", "tok-r")).await);
     // The same token in another region is another token: it runs there (before, a mismatch).
     let first_there = ok(in_region("ap-shanghai", "CreateNetworkInterface", eni_body(&there, "e", "tok-r")).await);
-    assert_ne!(first_here["NetworkInterface"]["NetworkInterfaceId"], first_there["NetworkInterface"]["NetworkInterfaceId"]);
+    assert_ne!(
+        first_here["NetworkInterface"]["NetworkInterfaceId"],
+        first_there["NetworkInterface"]["NetworkInterfaceId"]
+    );
     // Each region replays its own first answer.
     let again_here = ok(in_region("ap-guangzhou", "CreateNetworkInterface", eni_body(&here, "e", "tok-r")).await);
     let again_there = ok(in_region("ap-shanghai", "CreateNetworkInterface", eni_body(&there, "e", "tok-r")).await);
