@@ -101,6 +101,14 @@ pub fn field_names<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
     probe.0
 }
 
+/// [`field_names`] of the typed request a handler `fn(&C, Req) -> _` takes (for action tables
+/// that name only the handler).
+pub fn handler_fields<C: 'static, Req: serde::de::DeserializeOwned, Out>(
+    _handler: impl FnOnce(&'static C, Req) -> Out,
+) -> Vec<&'static str> {
+    field_names::<Req>()
+}
+
 /// A deserializer that records the fields a struct asks for and then gives up.
 struct FieldProbe(Vec<&'static str>);
 

@@ -68,14 +68,7 @@ macro_rules! action {
                 })
             },
             #[cfg(test)]
-            fields: || {
-                fn of<Req: serde::de::DeserializeOwned, Fut>(
-                    _: impl FnOnce(&'static Ctx, Req) -> Fut,
-                ) -> Vec<&'static str> {
-                    eniplane_api::resources::field_names::<Req>()
-                }
-                of($handler)
-            },
+            fields: || eniplane_api::resources::handler_fields::<Ctx, _, _>($handler),
         }
     };
 }
