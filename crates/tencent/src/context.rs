@@ -55,11 +55,13 @@ impl Ctx {
 
     /// Checks the key's policies (when it has any) allow `action` (`vpc:Name`) on every resource
     /// the request touches ([`crate::cam`]); one resource refused refuses the request.
-    pub fn authorize(&self, action: &str, touches: &Touches, params: &Value, place: &Place) -> Result<(), ApiError> {
+    pub fn authorize(&self, action: &str, touches: &Touches, params: &Value) -> Result<(), ApiError> {
         if self.key.policies.is_empty() {
             return Ok(());
         }
-        let resources = cam::resources(touches, params, place)?;
+        let scope = &self.env.scope;
+        let place = Place { service: self.service.name(), region: &scope.region, account: &scope.account };
+        let resources = cam::resources(touches, params, &place)?;
         match resources.iter().find(|r| !self.key.allows(action, r)) {
             None => Ok(()),
             Some(refused) => Err(ApiError::new(

@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 
 use crate::actions;
 use crate::auth::{self, Credential};
-use crate::cam::Place;
 use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::idempotency;
@@ -157,9 +156,8 @@ pub(crate) async fn serve(svc: &Services, req: &ParsedRequest, request_id: &str)
             ),
         ));
     }
+    ctx.authorize(&rate_key, &action.touches, &env.params)?;
     let scope = &ctx.env.scope;
-    let place = Place { service: action.service.name(), region: &scope.region, account: &scope.account };
-    ctx.authorize(&rate_key, &action.touches, &env.params, &place)?;
     let token = match action.idempotent() {
         true => idempotency::token_of(&env.params, &scope.account, &scope.region, action.name)?,
         false => None,
