@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use axum::routing::{any, get};
 use axum::Router;
 use eniplane_api::limits::RateLimits;
-use eniplane_api::{HttpRequest, HttpResponse, Services, Settings};
+use eniplane_api::{HttpRequest, HttpResponse, ParsedRequest, Services, Settings};
 use eniplane_store::{Store, Tx};
 use subtle::ConstantTimeEq;
 use tokio::sync::watch;
@@ -33,8 +33,9 @@ pub enum Dialect {
     Ens,
 }
 
-/// Decides the dialect from headers and parameters; Tencent is the fallback envelope.
-pub fn detect(req: &HttpRequest) -> Dialect {
+/// Decides the dialect from headers and the parameters decoded once; Tencent is the fallback
+/// envelope.
+pub fn detect(req: &ParsedRequest) -> Dialect {
     if eniplane_ens::claims(req) {
         Dialect::Ens
     } else {
@@ -104,7 +105,7 @@ async fn busy_plain() -> Response<Body> {
 /// A request on a connection over the cap: the busy error of its dialect, body unread.
 async fn busy(req: Request<Body>) -> Response<Body> {
     let (parts, _body) = req.into_parts();
-    into_response(intake::busy(detect(&head_exchange(&parts))))
+    into_response(intake::busy(detect(&ParsedRequest::new(head_exchange(&parts)))))
 }
 
 /// The request's line and headers as the dialects see them, body still empty.
@@ -165,15 +166,16 @@ async fn api(State(app): State<Arc<App>>, req: Request<Body>) -> Response<Body> 
     let (dialect, response) = match intake::read(&parts, body, app.body_timeout).await {
         Ok(bytes) => {
             exchange.body = bytes;
-            match detect(&exchange) {
-                Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::handle(svc, exchange).await),
-                Dialect::Ens => (Dialect::Ens, eniplane_ens::handle(svc, exchange).await),
+            let req = ParsedRequest::new(exchange);
+            match detect(&req) {
+                Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::handle(svc, &req).await),
+                Dialect::Ens => (Dialect::Ens, eniplane_ens::handle(svc, &req).await),
             }
         }
         Err(refused) => {
             // The dialect shows in the headers, the query or the start of the body.
             exchange.body = refused.body_start;
-            let dialect = detect(&exchange);
+            let dialect = detect(&ParsedRequest::new(exchange));
             (dialect, refused.refusal.render(dialect))
         }
     };
