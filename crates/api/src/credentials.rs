@@ -1,10 +1,12 @@
-//! Access key lookups with an in-memory cache of keys already seen. Keys are immutable once
-//! created, so a cached key stays valid; a miss always asks the store, so keys created by
-//! `eniplane account create` while the server runs work at once.
+//! Access key lookups with an in-memory cache of keys already seen. A miss always asks the
+//! store, so keys created by `eniplane account create` / `key create` while the server runs work
+//! at once; a cached key is read again after [`CACHE_TTL`], so a key disabled or deleted (or given
+//! other policies) by the CLI or by another replica stops signing within that time.
 
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use eniplane_auth::policy::{evaluate, Decision, PolicyDocument};
 use eniplane_core::model::AccessKey;
@@ -40,11 +42,17 @@ impl Deref for Signer {
     }
 }
 
+/// How long a cached key is trusted before the store is asked again.
+pub const CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// A cached key and when it was read.
+type Cached = (Arc<Signer>, Instant);
+
 /// The access key cache.
 #[derive(Clone)]
 pub struct Credentials {
     store: Store,
-    cache: Arc<RwLock<HashMap<String, Arc<Signer>>>>,
+    cache: Arc<RwLock<HashMap<String, Cached>>>,
 }
 
 impl Credentials {
@@ -53,21 +61,31 @@ impl Credentials {
         Self { store, cache: Arc::default() }
     }
 
-    /// The key with this id, if any (an empty id names no key).
+    /// The key with this id, if any (an empty id names no key). A disabled key is returned
+    /// too: the dialect answers it with its own error.
     pub async fn lookup(&self, id: &str) -> Result<Option<Arc<Signer>>, Error> {
         if id.is_empty() {
             return Ok(None);
         }
-        if let Some(k) = self.cache.read().get(id) {
-            return Ok(Some(k.clone()));
+        if let Some((k, at)) = self.cache.read().get(id) {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(Some(k.clone()));
+            }
         }
         let wanted = id.to_string();
         let found = self.store.read(move |tx: &mut dyn Tx| repo::access_key(tx, &wanted)).await?;
-        Ok(found.map(|k| {
-            let k = Arc::new(Signer::new(k));
-            self.cache.write().insert(k.id.clone(), k.clone());
-            k
-        }))
+        let mut cache = self.cache.write();
+        Ok(match found {
+            Some(k) => {
+                let k = Arc::new(Signer::new(k));
+                cache.insert(k.id.clone(), (k.clone(), Instant::now()));
+                Some(k)
+            }
+            None => {
+                cache.remove(id);
+                None
+            }
+        })
     }
 
     /// Forgets a cached key (after its policies change).

@@ -135,18 +135,46 @@ pub struct HttpResponse {
     pub action: Option<&'static str>,
     /// The error code answered, if any (for metrics; never sent).
     pub error_code: Option<String>,
+    /// For the request log (never sent as such): the `RequestId` the body carries, the account
+    /// that signed (once authenticated) and the action's service (`vpc`, `cvm`, `ens`).
+    pub caller: Caller,
+}
+
+/// Who made a request and what it was, as the dialect learnt it, for the request log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The `RequestId` answered.
+    pub request_id: String,
+    /// The signer's account id, once the signature was verified.
+    pub account: Option<String>,
+    /// The service of the action, when the action is known.
+    pub service: Option<&'static str>,
 }
 
 impl HttpResponse {
     /// A JSON response.
     pub fn json(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
-        Self { status, content_type, headers: Vec::new(), body, action: None, error_code: None }
+        Self {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body,
+            action: None,
+            error_code: None,
+            caller: Caller::default(),
+        }
     }
 
     /// Labels the response with its action and outcome.
     pub fn labelled(mut self, action: Option<&'static str>, error_code: Option<String>) -> Self {
         self.action = action;
         self.error_code = error_code;
+        self
+    }
+
+    /// Says who made the request, for the request log.
+    pub fn from_caller(mut self, caller: Caller) -> Self {
+        self.caller = caller;
         self
     }
 }

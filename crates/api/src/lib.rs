@@ -17,7 +17,7 @@ pub mod nonces;
 pub mod resources;
 mod services;
 
-pub use exchange::{HttpRequest, HttpResponse, ParsedRequest};
+pub use exchange::{Caller, HttpRequest, HttpResponse, ParsedRequest};
 pub use services::{Services, Settings};
 
 /// Largest request body accepted, in bytes.

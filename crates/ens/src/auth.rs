@@ -53,6 +53,12 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
     Ok(key)
 }
 
+/// The signing key; a disabled one is refused here, before its signature is checked, as the
+/// Alibaba gateway does (`InvalidAccessKeyId.Inactive`, HTTP 400).
 async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<Signer>>, ApiError> {
-    svc.credentials.lookup(id).await.map_err(|e| from_domain(e, Family::Network))
+    let key = svc.credentials.lookup(id).await.map_err(|e| from_domain(e, Family::Network))?;
+    if key.as_ref().is_some_and(|k| k.disabled) {
+        return Err(ApiError::with_status(400, "InvalidAccessKeyId.Inactive", "Specified access key is disabled."));
+    }
+    Ok(key)
 }

@@ -18,7 +18,7 @@ mod protocol;
 mod ram;
 mod views;
 
-use eniplane_api::{HttpResponse, ParsedRequest, Services};
+use eniplane_api::{Caller, HttpResponse, ParsedRequest, Services};
 use eniplane_core::{ids, Cloud};
 
 pub use actions::names as action_names;
@@ -36,17 +36,25 @@ pub fn claims(req: &ParsedRequest) -> bool {
     protocol::looks_like_ens(req)
 }
 
+/// The one service every ENS action belongs to.
+pub const SERVICE: &str = "ens";
+
 /// Serves one request.
 pub async fn handle(svc: &Services, req: &ParsedRequest) -> HttpResponse {
     let request_id = ids::request_id(Cloud::Ens);
     let action = protocol::action_name(req).and_then(actions::find).map(|a| a.name);
-    match protocol::serve(svc, req, &request_id).await {
+    let mut account = None;
+    let response = match protocol::serve(svc, req, &request_id, &mut account).await {
         Ok(body) => protocol::success(body, &request_id).labelled(action, None),
         Err(e) => e.render(&request_id).labelled(action, Some(e.code.clone())),
-    }
+    };
+    response.from_caller(Caller { request_id, account, service: action.map(|_| SERVICE) })
 }
 
 /// An ENS error envelope for a request refused before it was read (body too large).
 pub fn reject(status: u16, code: &str, message: String) -> HttpResponse {
-    ApiError::with_status(status, code, message).render(&ids::request_id(Cloud::Ens))
+    let request_id = ids::request_id(Cloud::Ens);
+    ApiError::with_status(status, code, message)
+        .render(&request_id)
+        .from_caller(Caller { request_id, ..Caller::default() })
 }

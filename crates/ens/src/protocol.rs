@@ -113,9 +113,15 @@ pub(crate) fn parse(req: &ParsedRequest) -> Result<Envelope, ApiError> {
 }
 
 /// Runs the whole pipeline; returns the response fields.
-pub(crate) async fn serve(svc: &Services, req: &ParsedRequest, request_id: &str) -> Result<Value, ApiError> {
+pub(crate) async fn serve(
+    svc: &Services,
+    req: &ParsedRequest,
+    request_id: &str,
+    account: &mut Option<String>,
+) -> Result<Value, ApiError> {
     let env = parse(req)?;
     let key = auth::authenticate(svc, req, &env).await?;
+    *account = Some(key.account_id.clone());
     if env.version != crate::VERSION {
         return Err(ApiError::new("InvalidVersion", "Specified parameter Version is not valid."));
     }

@@ -9,6 +9,11 @@ use eniplane_store::{Store, Tx};
 
 /// Name of the account a first start creates.
 pub const DEFAULT_ACCOUNT: &str = "default";
+/// The variable the first start tells the user to set to the default key's id (the README's
+/// examples read it).
+pub const KEY_ID_ENV: &str = "ENIPLANE_ACCESS_KEY_ID";
+/// The variable the first start tells the user to set to the default key's secret.
+pub const KEY_SECRET_ENV: &str = "ENIPLANE_ACCESS_KEY_SECRET";
 
 fn print(account: &Account, key: &AccessKey, json: bool) {
     if json {
@@ -36,16 +41,7 @@ pub fn create_command_on(
     policy: Option<&Path>,
     json: bool,
 ) -> Result<(), String> {
-    let policies = match policy {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            eniplane_auth::policy::PolicyDocument::from_json(&text)
-                .map_err(|e| format!("{}: not a policy document: {e}", path.display()))?;
-            vec![doc]
-        }
-        None => Vec::new(),
-    };
+    let policies = read_policy(policy)?;
     let database_url = database_url.filter(|u| !u.trim().is_empty());
     let store = Store::open(data_dir, database_url).map_err(|e| e.to_string())?;
     let owned = name.to_string();
@@ -61,6 +57,26 @@ pub fn create_command_on(
         .map_err(|e: Error| e.to_string())?;
     print(&account, &key, json);
     Ok(())
+}
+
+/// The policy document in `path` (CAM / RAM grammar), checked, as a key's policy list.
+pub(crate) fn read_policy(path: Option<&Path>) -> Result<Vec<serde_json::Value>, String> {
+    let Some(path) = path else { return Ok(Vec::new()) };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    eniplane_auth::policy::PolicyDocument::from_json(&text)
+        .map_err(|e| format!("{}: not a policy document: {e}", path.display()))?;
+    Ok(vec![doc])
+}
+
+/// `export NAME=value` with the value quoted for a POSIX shell when it needs it.
+pub fn export_line(name: &str, value: &str) -> String {
+    let plain = !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./+=:@%,".contains(&b));
+    if plain {
+        format!("export {name}={value}")
+    } else {
+        format!("export {name}='{}'", value.replace('\'', "'\\''"))
+    }
 }
 
 /// On a store without accounts, creates the default one with keys from
@@ -82,8 +98,26 @@ pub async fn ensure_default(store: &Store) -> Result<(), String> {
         .await
         .map_err(|e: Error| e.to_string())?;
     if let Some((account, key)) = created {
-        println!("Created the default account; these keys are shown only once:");
-        print(&account, &key, false);
+        println!(
+            "Created the default account {} ({}). Set its keys in your shell (the README's examples read them;\n\
+             `eniplane account show {DEFAULT_ACCOUNT} --show-secret` shows them again):",
+            account.name, account.id
+        );
+        println!("{}", export_line(KEY_ID_ENV, &key.id));
+        println!("{}", export_line(KEY_SECRET_ENV, &key.secret));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_lines_quote_only_when_needed() {
+        assert_eq!(export_line("A", "AKIDabc123"), "export A=AKIDabc123");
+        assert_eq!(export_line("A", "x y"), "export A='x y'");
+        assert_eq!(export_line("A", "it's"), "export A='it'\\''s'");
+        assert_eq!(export_line("A", ""), "export A=''");
+    }
 }

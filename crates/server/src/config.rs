@@ -1,4 +1,7 @@
-//! Command-line flags and the optional TOML config file, merged into the running settings.
+//! Command-line flags and the optional TOML config file, merged into the running settings;
+//! `eniplane config print` ([`print`]) shows the result with each value's source.
+
+pub mod print;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -30,28 +33,84 @@ pub const MAX_TIMEOUT_MS: u64 = 3_600_000;
 /// Largest connection cap accepted.
 pub const MAX_MAX_CONNECTIONS: usize = 1_000_000;
 
-/// `eniplane serve` flags.
-#[derive(Args, Debug, Clone)]
+/// `eniplane serve` flags. Each overrides the config file's entry of the same name, which
+/// overrides the default shown in the help (a test keeps the help equal to the constants).
+#[derive(Args, Debug, Clone, Default)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long)]
+    /// Address to listen on; a bare port means 127.0.0.1:PORT [default: 127.0.0.1:4577]
+    #[arg(long, value_parser = parse_listen)]
     pub listen: Option<SocketAddr>,
-    /// Data directory of the embedded SQLite store.
+    /// Data directory of the embedded SQLite store (also holds the admin token and the
+    /// self-signed TLS files) [default: ./eniplane-data]
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// PostgreSQL URL (`postgres://USER@HOST:PORT/DB`): run on this shared database instead of
-    /// the embedded store, so several replicas serve one control plane.
-    #[arg(long, env = "ENIPLANE_DATABASE_URL")]
+    /// the embedded store, so several replicas serve one control plane
+    #[arg(long, env = "ENIPLANE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// How long asynchronous transitions (attach, detach, start, …) take, in milliseconds.
+    /// How long asynchronous transitions (attach, detach, start, …) take, in milliseconds
+    /// (0 to 60000) [default: 500]
     #[arg(long)]
     pub transition_delay_ms: Option<i64>,
-    /// TOML config file (catalogue, rate limits, defaults).
+    /// TOML config file (catalogue, rate limits, connection limits, TLS, …)
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Request log format on stderr: one line per request [default: text]
+    #[arg(long, env = "ENIPLANE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Bearer token guarding the admin API under /_eniplane/. Without it: the config file's
+    /// `[admin] token`, else DATA_DIR/admin.token, generated (and printed) on first start
+    #[arg(long, env = "ENIPLANE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
     /// Connection limits, TLS and the `/metrics` guard.
     #[command(flatten)]
     pub transport: TransportArgs,
+}
+
+/// How the log (and its request lines) is written on stderr.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// `time LEVEL target: message key=value …`, coloured only on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    /// The name used by the flag and the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// An address to listen on: `HOST:PORT`, or a bare port meaning `127.0.0.1:PORT`.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let port: u16 = text.parse().map_err(|_| format!("{text} is not a port (0 to 65535)"))?;
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().map_err(|_| format!("{text} is neither HOST:PORT (e.g. 0.0.0.0:4577, [::1]:4577) nor a port"))
+}
+
+/// [`parse_listen`] for the config file, which may give a port as a number or a string.
+fn listen_from_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Port(u16),
+        Addr(String),
+    }
+    match Option::<Text>::deserialize(d)? {
+        None => Ok(None),
+        Some(Text::Port(p)) => Ok(Some(SocketAddr::from(([127, 0, 0, 1], p)))),
+        Some(Text::Addr(s)) => parse_listen(&s).map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// The fixed limits of the connection layer and request intake, for `eniplane serve --help`.
@@ -118,8 +177,9 @@ pub struct TransportArgs {
     /// Require `Authorization: Bearer TOKEN` on GET /metrics
     #[arg(long, env = "ENIPLANE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
-    /// Serve /metrics on this address (plain HTTP) instead of the main port
-    #[arg(long)]
+    /// Serve /metrics (and the admin API) on this address, plain HTTP; a bare port means
+    /// 127.0.0.1:PORT. /metrics then leaves the main port
+    #[arg(long, value_parser = parse_listen)]
     pub metrics_listen: Option<SocketAddr>,
 }
 
@@ -143,7 +203,8 @@ impl Default for RateLimitConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FileConfig {
-    /// Listen address.
+    /// Listen address (a bare port means 127.0.0.1:PORT).
+    #[serde(deserialize_with = "listen_from_file")]
     pub listen: Option<SocketAddr>,
     /// Data directory.
     pub data_dir: Option<PathBuf>,
@@ -161,6 +222,30 @@ pub struct FileConfig {
     pub tls: TlsFile,
     /// The `/metrics` guard (`[metrics]`).
     pub metrics: MetricsFile,
+    /// The log (`[log]`).
+    pub log: LogFile,
+    /// The admin API (`[admin]`).
+    pub admin: AdminFile,
+}
+
+/// `[log]`: `format = "text" | "json"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogFile {
+    pub format: Option<LogFormat>,
+}
+
+/// `[admin]`: `token`.
+#[derive(Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminFile {
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for AdminFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminFile").field("token", &self.token.as_ref().map(|_| "…")).finish()
+    }
 }
 
 /// `[http]`: connection limits, as the flags of the same name.
@@ -188,6 +273,7 @@ pub struct TlsFile {
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsFile {
     pub token: Option<String>,
+    #[serde(deserialize_with = "listen_from_file")]
     pub listen: Option<SocketAddr>,
 }
 
@@ -273,6 +359,38 @@ pub struct Resolved {
     pub catalog: Catalog,
     /// Connection limits, TLS, `/metrics` guard.
     pub transport: Transport,
+    /// Format of the log on stderr.
+    pub log_format: LogFormat,
+    /// The admin token given by flag, environment or file; `None` means the one in
+    /// `DATA_DIR/admin.token` (see [`crate::admin::token`]).
+    pub admin_token: Option<AdminToken>,
+}
+
+/// An operator-given admin token (never printed by `Debug`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(pub String);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(…)")
+    }
+}
+
+impl Resolved {
+    /// Defaults for everything, listening on `listen` with the embedded store in `data_dir`
+    /// (what the tests start from).
+    pub fn new(listen: SocketAddr, data_dir: PathBuf) -> Self {
+        Self {
+            listen,
+            data_dir,
+            transition_delay_ms: DEFAULT_DELAY_MS,
+            rate_limits: RateLimitConfig::default(),
+            catalog: Catalog::default(),
+            transport: Transport::default(),
+            log_format: LogFormat::default(),
+            admin_token: None,
+        }
+    }
 }
 
 /// Merges flags over the file over defaults.
@@ -283,13 +401,22 @@ pub fn resolve(args: &ServeArgs) -> Result<Resolved, String> {
 /// [`resolve`], plus the PostgreSQL URL to run on (flag or `ENIPLANE_DATABASE_URL` over the file;
 /// `None` means the embedded store under the data directory).
 pub fn resolve_with_database(args: &ServeArgs) -> Result<(Resolved, Option<String>), String> {
-    let file = match &args.config {
+    resolve_from(args, read_file(args)?)
+}
+
+/// The config file `--config` names, or an empty one.
+pub fn read_file(args: &ServeArgs) -> Result<FileConfig, String> {
+    match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            toml::from_str::<FileConfig>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            toml::from_str::<FileConfig>(&text).map_err(|e| format!("{}: {e}", path.display()))
         }
-        None => FileConfig::default(),
-    };
+        None => Ok(FileConfig::default()),
+    }
+}
+
+/// Merges `args` over `file` over the defaults.
+pub fn resolve_from(args: &ServeArgs, file: FileConfig) -> Result<(Resolved, Option<String>), String> {
     let delay = args.transition_delay_ms.or(file.transition_delay_ms).unwrap_or(DEFAULT_DELAY_MS);
     if !(0..=60_000).contains(&delay) {
         return Err(format!("transition delay {delay} ms is out of range (0 to 60000)"));
@@ -297,6 +424,10 @@ pub fn resolve_with_database(args: &ServeArgs) -> Result<(Resolved, Option<Strin
     let database_url = args.database_url.clone().or(file.database_url).filter(|u| !u.trim().is_empty());
     let listen = args.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("default address"));
     let transport = resolve_transport(&args.transport, &file.http, &file.tls, &file.metrics, listen)?;
+    let admin_token = args.admin_token.clone().or(file.admin.token).map(AdminToken);
+    if let Some(t) = &admin_token {
+        check_token("admin token", &t.0)?;
+    }
     let resolved = Resolved {
         listen,
         data_dir: args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -304,8 +435,18 @@ pub fn resolve_with_database(args: &ServeArgs) -> Result<(Resolved, Option<Strin
         rate_limits: file.rate_limits,
         catalog: file.catalog.unwrap_or_default(),
         transport,
+        log_format: args.log_format.or(file.log.format).unwrap_or_default(),
+        admin_token,
     };
     Ok((resolved, database_url))
+}
+
+/// A bearer token must be non-empty printable ASCII without spaces (it travels in a header).
+fn check_token(what: &str, token: &str) -> Result<(), String> {
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!("the {what} must be non-empty printable ASCII without spaces"));
+    }
+    Ok(())
 }
 
 fn timeout(name: &str, flag: Option<u64>, file: Option<u64>, default: u64) -> Result<Duration, String> {
@@ -363,9 +504,7 @@ fn resolve_transport(
     };
     let token = args.metrics_token.clone().or_else(|| metrics.token.clone());
     if let Some(t) = &token {
-        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err("the metrics token must be non-empty printable ASCII without spaces".into());
-        }
+        check_token("metrics token", t)?;
     }
     let metrics_listen = args.metrics_listen.or(metrics.listen);
     if metrics_listen.is_some_and(|m| m == listen && m.port() != 0) {
@@ -379,14 +518,7 @@ mod tests {
     use super::*;
 
     fn args(config: Option<PathBuf>) -> ServeArgs {
-        ServeArgs {
-            listen: None,
-            data_dir: None,
-            database_url: None,
-            transition_delay_ms: None,
-            config,
-            transport: TransportArgs::default(),
-        }
+        ServeArgs { config, ..ServeArgs::default() }
     }
 
     fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -408,6 +540,36 @@ mod tests {
         assert_eq!(r.transport.limits, HttpLimits::default());
         assert_eq!(r.transport.tls, None);
         assert_eq!(r.transport.metrics, MetricsGuard::default());
+    }
+
+    #[test]
+    fn a_bare_port_listens_on_loopback() {
+        assert_eq!(parse_listen("4577").unwrap(), "127.0.0.1:4577".parse::<SocketAddr>().unwrap());
+        assert_eq!(parse_listen("0.0.0.0:80").unwrap(), "0.0.0.0:80".parse::<SocketAddr>().unwrap());
+        assert_eq!(parse_listen("[::1]:9").unwrap(), "[::1]:9".parse::<SocketAddr>().unwrap());
+        assert!(parse_listen("65536").is_err());
+        assert!(parse_listen("localhost").is_err());
+        let (_dir, path) = file("listen = 4600\n[metrics]\nlisten = \"9100\"\n");
+        let r = resolve(&args(Some(path))).unwrap();
+        assert_eq!(r.listen.to_string(), "127.0.0.1:4600");
+        assert_eq!(r.transport.metrics.listen, Some("127.0.0.1:9100".parse().unwrap()));
+    }
+
+    #[test]
+    fn log_format_and_admin_token_come_from_flags_over_file() {
+        let (_dir, path) = file("[log]\nformat = \"json\"\n[admin]\ntoken = \"from-file\"\n");
+        let mut a = args(Some(path));
+        let r = resolve(&a).unwrap();
+        assert_eq!(r.log_format, LogFormat::Json);
+        assert_eq!(r.admin_token, Some(AdminToken("from-file".into())));
+        assert!(!format!("{r:?}").contains("from-file"), "Debug hides the token");
+        a.log_format = Some(LogFormat::Text);
+        a.admin_token = Some("from-flag".into());
+        let r = resolve(&a).unwrap();
+        assert_eq!((r.log_format, r.admin_token), (LogFormat::Text, Some(AdminToken("from-flag".into()))));
+        a.admin_token = Some("has space".into());
+        assert!(resolve(&a).is_err());
+        assert_eq!(resolve(&args(None)).unwrap().admin_token, None);
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! The HTTP front: the routes every listener serves (API, `/healthz`, a guarded `/metrics`),
-//! request intake (limits, body) and dialect detection, and the process lifecycle of `serve`.
-//! Connections themselves are handled in `listener.rs`, TLS in `tls.rs`.
+//! The HTTP front: the routes every listener serves (API, `/healthz`, `/readyz`, a guarded
+//! `/metrics`, the admin API), request intake (limits, body), dialect detection and the request
+//! log, and the process lifecycle of `serve` (start-up, graceful shutdown). Connections
+//! themselves are handled in `listener.rs`, TLS in `tls.rs`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,10 +21,27 @@ use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::admin::{self, token, AdminState};
 use crate::config::{self, ServeArgs};
 use crate::listener::{self, Routes};
+use crate::log::{self, RequestLine};
 use crate::metrics::Metrics;
 use crate::{accounts, intake, tls, worker};
+
+/// On shutdown, after the listeners are done, how long the worker may take to commit its round.
+pub const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
+/// On shutdown, how long the writes already queued may take to commit before the process exits.
+pub const STORE_FLUSH_GRACE: Duration = Duration::from_secs(5);
+
+impl Dialect {
+    /// The name in metrics and the request log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Tencent => "tencent",
+            Dialect::Ens => "ens",
+        }
+    }
+}
 
 /// Which API a request speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,6 +69,8 @@ struct App {
     connections: Arc<listener::ConnStats>,
     body_timeout: Duration,
     metrics_token: Option<String>,
+    /// Set once shutdown begins: `/readyz` then answers 503.
+    draining: Arc<AtomicBool>,
 }
 
 /// The routers of one configuration.
@@ -64,31 +85,40 @@ pub struct Routers {
     pub connections: Arc<listener::ConnStats>,
 }
 
-/// Builds the main router over ready services, with default limits and an open `/metrics`.
-pub fn router(svc: Services) -> Router {
-    routers(svc, &config::Transport::default()).main
-}
-
-/// Builds the routers for `transport`'s limits and `/metrics` guard.
-pub fn routers(svc: Services, transport: &config::Transport) -> Routers {
+/// Builds the routers for `transport`'s limits and `/metrics` guard, with the admin API guarded
+/// by `admin_token`; `draining` turns `/readyz` to 503.
+pub fn routers(svc: Services, transport: &config::Transport, admin_token: &str, draining: Arc<AtomicBool>) -> Routers {
     let connections = Arc::new(listener::ConnStats::default());
+    let admin = admin::routes(Arc::new(AdminState { token: admin_token.to_string(), svc: svc.clone() }));
     let app = Arc::new(App {
         svc,
         metrics: Metrics::default(),
         connections: connections.clone(),
         body_timeout: transport.limits.body_read_timeout,
         metrics_token: transport.metrics.token.clone(),
+        draining,
     });
-    let main = Router::new().route("/healthz", get(healthz));
+    let main = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz));
     let (main, metrics) = match transport.metrics.listen {
         None => (main.route("/metrics", get(metrics)), None),
         Some(_) => (
             main.route("/metrics", any(not_here)),
-            Some(Router::new().route("/metrics", get(metrics)).fallback(not_here).with_state(app.clone())),
+            Some(
+                Router::new()
+                    .route("/metrics", get(metrics))
+                    .fallback(not_here)
+                    .with_state(app.clone())
+                    .merge(admin.clone()),
+            ),
         ),
     };
-    let overflow = Router::new().route("/healthz", any(busy_plain)).route("/metrics", any(busy_plain)).fallback(busy);
-    Routers { main: main.fallback(api).with_state(app), overflow, metrics, connections }
+    let overflow = Router::new()
+        .route("/healthz", any(busy_plain))
+        .route("/readyz", any(busy_plain))
+        .route("/metrics", any(busy_plain))
+        .route(&format!("{}/{{*rest}}", admin::PREFIX), any(busy_plain))
+        .fallback(busy);
+    Routers { main: main.fallback(api).with_state(app).merge(admin), overflow, metrics, connections }
 }
 
 async fn not_here() -> Response<Body> {
@@ -130,6 +160,29 @@ async fn healthz(State(app): State<Arc<App>>) -> Response<Body> {
     }
 }
 
+/// Ready for traffic: the store answers (its migrations were applied when it was opened, before
+/// any listener was bound) and the server is not shutting down.
+async fn readyz(State(app): State<Arc<App>>) -> Response<Body> {
+    if app.draining.load(Ordering::Relaxed) {
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
+    match app.svc.store.check().await {
+        Ok(()) => plain(StatusCode::OK, "ready"),
+        Err(e) => plain(StatusCode::SERVICE_UNAVAILABLE, &format!("store unavailable: {e}")),
+    }
+}
+
+/// Whether `headers` carry `Authorization: Bearer <token>` (compared in constant time).
+pub fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, t)| t.trim());
+    bool::from(given.as_bytes().ct_eq(token.as_bytes()))
+}
+
 fn plain(status: StatusCode, text: &str) -> Response<Body> {
     let mut r = Response::new(Body::from(text.to_string()));
     *r.status_mut() = status;
@@ -138,13 +191,7 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
 
 async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body> {
     if let Some(token) = &app.metrics_token {
-        let given = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map_or("", |(_, t)| t.trim());
-        if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+        if !bearer_matches(&headers, token) {
             let mut r = plain(StatusCode::UNAUTHORIZED, "a bearer token is required");
             r.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer realm=\"eniplane metrics\""));
             return r;
@@ -179,7 +226,19 @@ async fn api(State(app): State<Arc<App>>, req: Request<Body>) -> Response<Body> 
             (dialect, refused.refusal.render(dialect))
         }
     };
-    app.metrics.record(dialect, response.action, response.error_code.as_deref(), started.elapsed());
+    let took = started.elapsed();
+    app.metrics.record(dialect, response.action, response.error_code.as_deref(), took);
+    let caller = &response.caller;
+    log::request(&RequestLine {
+        request_id: if caller.request_id.is_empty() { "-" } else { &caller.request_id },
+        account: caller.account.as_deref().unwrap_or("-"),
+        dialect: dialect.name(),
+        service: caller.service.unwrap_or("-"),
+        action: response.action.unwrap_or("unknown"),
+        code: response.error_code.as_deref().unwrap_or("Success"),
+        status: response.status,
+        latency: took,
+    });
     into_response(response)
 }
 
@@ -212,11 +271,8 @@ pub fn services_on(cfg: &config::Resolved, database_url: Option<&str>) -> Result
 
 /// `eniplane serve`.
 pub fn serve(args: ServeArgs) -> Result<(), String> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ENIPLANE_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let (cfg, database_url) = config::resolve_with_database(&args)?;
+    log::init(cfg.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(run(cfg, database_url))
 }
@@ -232,13 +288,18 @@ pub struct Serving {
     pub https: bool,
     /// The CA certificate to trust, when the certificate is self-signed.
     pub tls_ca: Option<PathBuf>,
+    /// The admin API's token and where it came from.
+    pub admin_token: token::Token,
+    draining: Arc<AtomicBool>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Serving {
-    /// Stops accepting, lets open connections finish (`listener::SHUTDOWN_GRACE`), and returns.
+    /// Stops accepting (`/readyz` answers 503 from now on), lets open connections finish
+    /// (`listener::SHUTDOWN_GRACE`), and returns.
     pub async fn stop(self) {
+        self.draining.store(true, Ordering::Relaxed);
         let _ = self.stop.send(true);
         for t in self.tasks {
             let _ = t.await;
@@ -250,6 +311,7 @@ impl Serving {
 pub async fn start(cfg: &config::Resolved, svc: Services) -> Result<Serving, String> {
     let t = &cfg.transport;
     let tls = t.tls.as_ref().map(|source| tls::load(source, &cfg.data_dir)).transpose()?;
+    let admin_token = token::resolve(cfg.admin_token.as_ref(), &cfg.data_dir)?;
     let main =
         listener::bind(cfg.listen, t.limits.accept_backlog).map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
     let addr = main.local_addr().map_err(|e| e.to_string())?;
@@ -261,7 +323,8 @@ pub async fn start(cfg: &config::Resolved, svc: Services) -> Result<Serving, Str
         None => None,
     };
     let metrics_addr = side.as_ref().map(|l| l.local_addr()).transpose().map_err(|e| e.to_string())?;
-    let routers = routers(svc, t);
+    let draining = Arc::new(AtomicBool::new(false));
+    let routers = routers(svc, t, &admin_token.value, draining.clone());
     let (stop, stopped) = watch::channel(false);
     let https = tls.is_some();
     let tls_ca = tls.as_ref().and_then(|t| t.ca.clone());
@@ -274,7 +337,7 @@ pub async fn start(cfg: &config::Resolved, svc: Services) -> Result<Serving, Str
         let own = Arc::new(listener::ConnStats::default());
         tasks.push(tokio::spawn(listener::serve(l, routes, t.limits, None, stopped, own)));
     }
-    Ok(Serving { addr, metrics_addr, https, tls_ca, stop, tasks })
+    Ok(Serving { addr, metrics_addr, https, tls_ca, admin_token, draining, stop, tasks })
 }
 
 async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), String> {
@@ -289,16 +352,50 @@ async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), 
         engine => tracing::info!(%addr, scheme, engine, "eniplane serving"),
     }
     if let Some(m) = serving.metrics_addr {
-        tracing::info!(addr = %m, "metrics served on their own listener");
+        tracing::info!(addr = %m, "metrics and the admin API served on their own listener too");
     }
     if let Some(ca) = &serving.tls_ca {
         println!("HTTPS with a self-signed certificate; clients should trust the CA in {}", ca.display());
     }
-    let stop = worker::spawn(svc.store.clone());
+    announce_admin_token(&serving.admin_token, svc.store.is_shared());
+    let worker = worker::spawn(svc.store.clone());
     shutdown_signal().await;
+    tracing::info!(
+        grace_ms = listener::SHUTDOWN_GRACE.as_millis() as u64,
+        "shutting down: no new connections, finishing requests in flight"
+    );
     serving.stop().await;
-    stop.notify_one();
+    if !worker.stop(WORKER_STOP_GRACE).await {
+        tracing::warn!("the transition worker did not finish its round in time; its transitions stay pending");
+    }
+    // Writes are committed in order, so once this empty one is, every write queued before it is.
+    let flushed = tokio::time::timeout(
+        STORE_FLUSH_GRACE,
+        svc.store.write(|_tx: &mut dyn Tx| Ok::<_, eniplane_store::StoreError>(())),
+    );
+    match flushed.await {
+        Ok(Ok(())) => tracing::info!("stopped"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "stopped; the store refused the last write"),
+        Err(_) => tracing::warn!("stopped before the store committed every queued write"),
+    }
     Ok(())
+}
+
+/// Prints a token this start generated (once: later starts read the file), and warns when
+/// replicas on a shared database would not share it.
+fn announce_admin_token(t: &token::Token, shared_store: bool) {
+    if let token::Origin::DataDir { path, created } = &t.origin {
+        if *created {
+            println!("Generated the admin token (saved in {}, mode 0600):", path.display());
+            println!("export ENIPLANE_ADMIN_TOKEN={}", t.value);
+        }
+        if shared_store {
+            tracing::warn!(
+                file = %path.display(),
+                "the admin token is this replica's own; give every replica the same --admin-token or ENIPLANE_ADMIN_TOKEN"
+            );
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -33,13 +33,6 @@ pub struct Metrics {
     series: RwLock<HashMap<Key, Arc<Series>>>,
 }
 
-fn dialect_name(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Tencent => "tencent",
-        Dialect::Ens => "ens",
-    }
-}
-
 impl Metrics {
     /// Records one answered request.
     pub fn record(&self, dialect: Dialect, action: Option<&'static str>, code: Option<&str>, took: Duration) {
@@ -101,7 +94,7 @@ impl Metrics {
 
 fn labels((dialect, action, code): &Key) -> String {
     let code = code.as_deref().unwrap_or("Success").replace('"', "");
-    format!("dialect=\"{}\",action=\"{action}\",code=\"{code}\"", dialect_name(*dialect))
+    format!("dialect=\"{}\",action=\"{action}\",code=\"{code}\"", dialect.name())
 }
 
 #[cfg(test)]

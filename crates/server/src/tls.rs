@@ -89,7 +89,7 @@ fn ensure_self_signed(dir: &Path) -> Result<(), String> {
 }
 
 /// Writes `path` with mode 0600 through a temporary file and a rename.
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
     f.write_all(data)?;

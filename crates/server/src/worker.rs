@@ -8,17 +8,39 @@ use eniplane_core::ops::transitions;
 use eniplane_core::{time, Error};
 use eniplane_store::{Store, Tx};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 /// How often the worker looks for due transitions when idle.
 const POLL: Duration = Duration::from_millis(25);
 /// Most transitions taken per round.
 const BATCH: u32 = 256;
 
-/// Starts the worker; notify the returned handle to stop it.
-pub fn spawn(store: Store) -> Arc<Notify> {
+/// A running worker.
+pub struct Worker {
+    stop: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Worker {
+    /// Asks the worker to stop after its current round.
+    pub fn signal(&self) {
+        self.stop.notify_one();
+    }
+
+    /// Stops the worker and waits, at most `grace`, for its current round to commit; returns
+    /// whether it finished in time. Transitions it did not complete stay pending in the store and
+    /// are completed by the next start (or another replica).
+    pub async fn stop(self, grace: Duration) -> bool {
+        self.signal();
+        tokio::time::timeout(grace, self.task).await.is_ok()
+    }
+}
+
+/// Starts the worker.
+pub fn spawn(store: Store) -> Worker {
     let stop = Arc::new(Notify::new());
     let stopped = stop.clone();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         loop {
             let ran = match run_due(&store).await {
                 Ok(n) => n,
@@ -36,7 +58,7 @@ pub fn spawn(store: Store) -> Arc<Notify> {
             }
         }
     });
-    stop
+    Worker { stop, task }
 }
 
 /// How long to wait before the next round: until the earliest pending transition is due, at

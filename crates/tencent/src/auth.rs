@@ -82,6 +82,9 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
     }
 }
 
+/// The signing key; a disabled key is answered like an unknown one
+/// (`AuthFailure.SecretIdNotFound`: "Check if the key has been deleted or disabled").
 async fn lookup(svc: &Services, id: &str) -> Result<Option<Arc<Signer>>, ApiError> {
-    svc.credentials.lookup(id).await.map_err(|e| from_domain(e, Service::Vpc))
+    let key = svc.credentials.lookup(id).await.map_err(|e| from_domain(e, Service::Vpc))?;
+    Ok(key.filter(|k| !k.disabled))
 }

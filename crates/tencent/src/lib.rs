@@ -17,10 +17,10 @@ mod idempotency;
 mod protocol;
 mod views;
 
-use eniplane_api::{HttpResponse, ParsedRequest, Services};
+use eniplane_api::{Caller, HttpResponse, ParsedRequest, Services};
 use eniplane_core::{ids, Cloud};
 
-pub use actions::names as action_names;
+pub use actions::{by_service as actions_by_service, names as action_names};
 pub use error::ApiError;
 
 /// The API version both services speak.
@@ -34,14 +34,22 @@ pub fn claims(req: &ParsedRequest) -> bool {
 /// Serves one request.
 pub async fn handle(svc: &Services, req: &ParsedRequest) -> HttpResponse {
     let request_id = ids::request_id(Cloud::Tencent);
-    let action = protocol::action_name(req).and_then(actions::find).map(|a| a.name);
-    match protocol::serve(svc, req, &request_id).await {
-        Ok(body) => protocol::success(body, &request_id).labelled(action, None),
-        Err(e) => e.render(&request_id).labelled(action, Some(e.code)),
-    }
+    let action = protocol::action_name(req).and_then(actions::find);
+    let mut account = None;
+    let (response, answered_id) = match protocol::serve(svc, req, &request_id, &mut account).await {
+        // A replayed answer (`ClientToken`) carries the first request's id.
+        Ok(body) => {
+            let replayed = body.get("RequestId").and_then(|v| v.as_str()).map(str::to_string);
+            (protocol::success(body, &request_id).labelled(action.map(|a| a.name), None), replayed)
+        }
+        Err(e) => (e.render(&request_id).labelled(action.map(|a| a.name), Some(e.code)), None),
+    };
+    let service = action.map(|a| a.service.name());
+    response.from_caller(Caller { request_id: answered_id.unwrap_or(request_id), account, service })
 }
 
 /// The error envelope for a request refused before it was read (body too large).
 pub fn reject(code: &'static str, message: String) -> HttpResponse {
-    ApiError::new(code, message).render(&ids::request_id(Cloud::Tencent))
+    let request_id = ids::request_id(Cloud::Tencent);
+    ApiError::new(code, message).render(&request_id).from_caller(Caller { request_id, ..Caller::default() })
 }

@@ -124,10 +124,17 @@ fn body_params(req: &ParsedRequest) -> Result<Value, ApiError> {
     }
 }
 
-/// Runs the whole pipeline; returns the response fields.
-pub(crate) async fn serve(svc: &Services, req: &ParsedRequest, request_id: &str) -> Result<Value, ApiError> {
+/// Runs the whole pipeline; returns the response fields. `account` is set to the signer's
+/// account once the signature is verified (for the request log).
+pub(crate) async fn serve(
+    svc: &Services,
+    req: &ParsedRequest,
+    request_id: &str,
+    account: &mut Option<String>,
+) -> Result<Value, ApiError> {
     let env = parse(req)?;
     let credential: Credential = auth::authenticate(svc, req, &env).await?;
+    *account = Some(credential.key.account_id.clone());
     if env.version != crate::VERSION {
         return Err(ApiError::new(
             "NoSuchVersion",

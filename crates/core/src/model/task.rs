@@ -77,4 +77,7 @@ pub struct AccessKey {
     pub policies: Vec<serde_json::Value>,
     /// Creation time, Unix ms.
     pub created_at: i64,
+    /// A disabled key signs nothing (its requests answer the dialect's disabled-key error).
+    #[serde(default)]
+    pub disabled: bool,
 }

@@ -25,16 +25,79 @@ pub fn create(
     if !tx.claim(NAME_SPACE, name, &account.id)? {
         return Err(Error::Duplicate { what: format!("account {name}") });
     }
-    let (id, secret) = key.unwrap_or_else(ids::access_key);
-    let key = AccessKey { id, secret, account_id: account.id.clone(), policies: Vec::new(), created_at: now_ms };
     repo::create_account(tx, &account)?;
+    let key = insert_key(tx, &account.id, key, now_ms)?;
+    Ok((account, key))
+}
+
+/// Stores a new key of `account_id`: the given pair, or a fresh one.
+fn insert_key(
+    tx: &mut dyn Tx,
+    account_id: &str,
+    pair: Option<(String, String)>,
+    now_ms: i64,
+) -> Result<AccessKey, Error> {
+    let (id, secret) = pair.unwrap_or_else(ids::access_key);
+    let key = AccessKey {
+        id,
+        secret,
+        account_id: account_id.into(),
+        policies: Vec::new(),
+        created_at: now_ms,
+        disabled: false,
+    };
     repo::create_access_key(tx, &key).map_err(|e| match e {
         Error::Store(eniplane_store::StoreError::Conflict(_)) => {
             Error::Duplicate { what: format!("access key {}", key.id) }
         }
         other => other,
     })?;
-    Ok((account, key))
+    Ok(key)
+}
+
+/// Every account, by name. Reads one record per account: meant for the operator's listing,
+/// not for the request path.
+pub fn list(tx: &mut dyn Tx) -> Result<Vec<Account>, Error> {
+    let mut names = tx.claimed(NAME_SPACE)?;
+    names.sort();
+    let mut out = Vec::with_capacity(names.len());
+    for (_, id) in names {
+        out.extend(repo::account(tx, &id)?);
+    }
+    Ok(out)
+}
+
+/// The access keys of an account, oldest first.
+pub fn keys_of(tx: &mut dyn Tx, account_id: &str) -> Result<Vec<AccessKey>, Error> {
+    repo::access_keys_of(tx, account_id)
+}
+
+/// Adds a fresh access key pair to an account.
+pub fn add_key(tx: &mut dyn Tx, account_id: &str, now_ms: i64) -> Result<AccessKey, Error> {
+    if repo::account(tx, account_id)?.is_none() {
+        return Err(Error::InvalidValue { field: "account".into(), reason: format!("{account_id} not found") });
+    }
+    insert_key(tx, account_id, None, now_ms)
+}
+
+/// Disables (or enables again) an access key; returns it as stored.
+pub fn set_key_disabled(tx: &mut dyn Tx, key_id: &str, disabled: bool) -> Result<AccessKey, Error> {
+    let mut key = key_or_not_found(tx, key_id)?;
+    key.disabled = disabled;
+    repo::save_access_key(tx, &key)?;
+    Ok(key)
+}
+
+/// Deletes an access key; returns the key it deleted.
+pub fn delete_key(tx: &mut dyn Tx, key_id: &str) -> Result<AccessKey, Error> {
+    let key = key_or_not_found(tx, key_id)?;
+    tx.delete(repo::ACCESS_KEY, key_id)?;
+    Ok(key)
+}
+
+fn key_or_not_found(tx: &mut dyn Tx, key_id: &str) -> Result<AccessKey, Error> {
+    repo::access_key(tx, key_id)?
+        .ok_or_else(|| Error::InvalidValue { field: "access key".into(), reason: format!("{key_id} not found") })
 }
 
 /// How many accounts exist.
@@ -53,9 +116,62 @@ pub fn by_name(tx: &mut dyn Tx, name: &str) -> Result<Option<Account>, Error> {
 
 /// Attaches policy documents to an access key (replacing any).
 pub fn set_policies(tx: &mut dyn Tx, key_id: &str, policies: Vec<serde_json::Value>) -> Result<AccessKey, Error> {
-    let mut key = repo::access_key(tx, key_id)?
-        .ok_or_else(|| Error::InvalidValue { field: "access key".into(), reason: format!("{key_id} not found") })?;
+    let mut key = key_or_not_found(tx, key_id)?;
     key.policies = policies;
     repo::save_access_key(tx, &key)?;
     Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eniplane_store::Store;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn keys_are_added_listed_disabled_and_deleted() {
+        let (_dir, store) = store();
+        let (a, first) = store.write_blocking(|tx: &mut dyn Tx| create(tx, "alice", None, 1)).unwrap();
+        store.write_blocking(|tx: &mut dyn Tx| create(tx, "bob", None, 2)).unwrap();
+        let names: Vec<String> =
+            store.read_blocking(|tx: &mut dyn Tx| list(tx)).unwrap().into_iter().map(|a| a.name).collect();
+        assert_eq!(names, ["alice", "bob"]);
+
+        let id = a.id.clone();
+        let second = store.write_blocking(move |tx: &mut dyn Tx| add_key(tx, &id, 3)).unwrap();
+        assert_ne!(second.id, first.id);
+        assert!(!second.disabled);
+        let id = a.id.clone();
+        let keys = store.read_blocking(move |tx: &mut dyn Tx| keys_of(tx, &id)).unwrap();
+        assert_eq!(keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), [first.id.as_str(), second.id.as_str()]);
+
+        let k = second.id.clone();
+        assert!(store.write_blocking(move |tx: &mut dyn Tx| set_key_disabled(tx, &k, true)).unwrap().disabled);
+        let k = second.id.clone();
+        assert!(store.read_blocking(move |tx: &mut dyn Tx| repo::access_key(tx, &k)).unwrap().unwrap().disabled);
+        let k = second.id.clone();
+        assert!(!store.write_blocking(move |tx: &mut dyn Tx| set_key_disabled(tx, &k, false)).unwrap().disabled);
+
+        let k = first.id.clone();
+        store.write_blocking(move |tx: &mut dyn Tx| delete_key(tx, &k)).unwrap();
+        let k = first.id.clone();
+        assert!(store.read_blocking(move |tx: &mut dyn Tx| repo::access_key(tx, &k)).unwrap().is_none());
+        let k = first.id.clone();
+        let again = store.write_blocking(move |tx: &mut dyn Tx| delete_key(tx, &k));
+        assert!(matches!(again, Err(Error::InvalidValue { .. })), "{again:?}");
+        let missing = store.write_blocking(|tx: &mut dyn Tx| add_key(tx, "000000000000", 4));
+        assert!(matches!(missing, Err(Error::InvalidValue { .. })), "{missing:?}");
+    }
+
+    #[test]
+    fn a_key_stored_before_the_disabled_flag_reads_as_enabled() {
+        let old = r#"{"id":"AKIDx","secret":"s","account_id":"1","policies":[],"created_at":0}"#;
+        let key: AccessKey = serde_json::from_str(old).unwrap();
+        assert!(!key.disabled);
+    }
 }

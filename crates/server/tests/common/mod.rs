@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,8 +36,10 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub svc: eniplane_api::Services,
     pub key: Key,
+    /// The admin API's token (generated into the data directory unless the options give one).
+    pub admin_token: String,
     client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-    stop: Arc<tokio::sync::Notify>,
+    worker: eniplane::worker::Worker,
 }
 
 /// A raw HTTP answer.
@@ -58,11 +59,19 @@ pub struct Options {
     pub overrides: Vec<(String, u32)>,
     /// Connection limits, TLS, `/metrics` guard.
     pub transport: config::Transport,
+    /// The admin token; `None` lets the server generate one into its data directory.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { delay_ms: 100, rate_limits: false, overrides: Vec::new(), transport: config::Transport::default() }
+        Self {
+            delay_ms: 100,
+            rate_limits: false,
+            overrides: Vec::new(),
+            transport: config::Transport::default(),
+            admin_token: None,
+        }
     }
 }
 
@@ -88,12 +97,12 @@ impl TestServer {
         let rate =
             config::RateLimitConfig { enabled: opts.rate_limits, overrides: opts.overrides.iter().cloned().collect() };
         let cfg = config::Resolved {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().to_path_buf(),
             transition_delay_ms: opts.delay_ms,
             rate_limits: rate,
             catalog,
             transport: opts.transport.clone(),
+            admin_token: opts.admin_token.clone().map(config::AdminToken),
+            ..config::Resolved::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf())
         };
         let svc = http::services(&cfg).expect("services");
         accounts::ensure_default(&svc.store).await.expect("default account");
@@ -101,7 +110,8 @@ impl TestServer {
         let serving = http::start(&cfg, svc.clone()).await.expect("listen");
         // Dropping `serving` leaves the listeners running until the test's runtime ends.
         let (addr, metrics_addr, tls_ca) = (serving.addr, serving.metrics_addr, serving.tls_ca.clone());
-        let stop = eniplane::worker::spawn(svc.store.clone());
+        let admin_token = serving.admin_token.value.clone();
+        let worker = eniplane::worker::spawn(svc.store.clone());
         let client = Client::builder(TokioExecutor::new()).build_http();
         let mut server = Self {
             addr,
@@ -110,8 +120,9 @@ impl TestServer {
             dir,
             svc,
             key: Key { account: String::new(), id: String::new(), secret: String::new() },
+            admin_token,
             client,
-            stop,
+            worker,
         };
         // The default key survives restarts over the same data directory.
         let saved = server.dir.path().join("tester.key");
@@ -167,7 +178,25 @@ impl TestServer {
 
     /// Stops the worker (the listener dies with the runtime).
     pub fn stop_worker(&self) {
-        self.stop.notify_one();
+        self.worker.signal();
+    }
+
+    /// An admin API request with `token` (`None`: no Authorization header); JSON body optional.
+    pub async fn admin_as(&self, token: Option<&str>, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let mut headers = vec![("Host".to_string(), self.host())];
+        if let Some(t) = token {
+            headers.push(("Authorization".to_string(), format!("Bearer {t}")));
+        }
+        if body.is_some() {
+            headers.push(("Content-Type".to_string(), "application/json".to_string()));
+        }
+        let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
+        self.raw(method, path, &headers, bytes).await
+    }
+
+    /// An admin API request with the server's token.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        self.admin_as(Some(&self.admin_token.clone()), method, path, body).await
     }
 
     /// Sends a raw request.

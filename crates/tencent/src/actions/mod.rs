@@ -302,6 +302,11 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     ACTIONS.iter().map(|a| a.name)
 }
 
+/// Every supported action as (service, name): `vpc` or `cvm`, in table order.
+pub fn by_service() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ACTIONS.iter().map(|a| (a.service.name(), a.name))
+}
+
 /// Checks a list of IDs: at most `max`, each in this cloud's shape for `kind`.
 pub(crate) fn check_ids(field: &str, ids: &[String], kind: IdKind, max: usize) -> Result<(), ApiError> {
     if ids.len() > max {
