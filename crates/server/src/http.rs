@@ -341,6 +341,7 @@ pub async fn start(cfg: &config::Resolved, svc: Services) -> Result<Serving, Str
 }
 
 async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), String> {
+    let signalled = shutdown_signal()?;
     let svc = services_on(&cfg, database_url.as_deref())?;
     accounts::ensure_default(&svc.store).await?;
     let serving = start(&cfg, svc.clone()).await?;
@@ -359,7 +360,7 @@ async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), 
     }
     announce_admin_token(&serving.admin_token, svc.store.is_shared());
     let worker = worker::spawn(svc.store.clone());
-    shutdown_signal().await;
+    signalled.await;
     tracing::info!(
         grace_ms = listener::SHUTDOWN_GRACE.as_millis() as u64,
         "shutting down: no new connections, finishing requests in flight"
@@ -398,17 +399,16 @@ fn announce_admin_token(t: &token::Token, shared_store: bool) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+/// Listens for SIGTERM and SIGINT from now on (so a signal arriving while the server starts is
+/// not lost to the default action) and resolves when one arrives.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("listening for SIGTERM: {e}"))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("listening for SIGINT: {e}"))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    })
 }

@@ -167,7 +167,8 @@ mod tests {
         for part in ["INFO", "request_id=\"0f3c1c1e-", "account=\"100000000001\"", "dialect=\"tencent\""] {
             assert!(text.contains(part), "{part} in {text}");
         }
-        for part in ["service=\"vpc\"", "action=\"DescribeVpcs\"", "code=\"Success\"", "status=200", "latency_ms=1.234"] {
+        for part in ["service=\"vpc\"", "action=\"DescribeVpcs\"", "code=\"Success\"", "status=200", "latency_ms=1.234"]
+        {
             assert!(text.contains(part), "{part} in {text}");
         }
         let coloured = capture(LogFormat::Text, true);

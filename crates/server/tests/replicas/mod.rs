@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -95,7 +95,10 @@ pub struct Replica {
     pub name: String,
     pub addr: SocketAddr,
     child: Child,
-    log: std::path::PathBuf,
+    /// Its stderr (the log).
+    pub log: std::path::PathBuf,
+    /// Its stdout (what a first start prints).
+    pub out: std::path::PathBuf,
 }
 
 fn free_port() -> u16 {
@@ -117,8 +120,22 @@ impl Replica {
         api: &Api,
         extra: &[&str],
     ) -> std::io::Result<Self> {
+        Self::spawn_env(name, dir, database_url, api, extra, &[])
+    }
+
+    /// [`Replica::spawn_with`] with extra environment variables (over `ENIPLANE_LOG=warn` and
+    /// the root keys).
+    pub fn spawn_env(
+        name: &str,
+        dir: &Path,
+        database_url: Option<&str>,
+        api: &Api,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> std::io::Result<Self> {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("address");
         let log = dir.join(format!("{name}.log"));
+        let out = dir.join(format!("{name}.out"));
         let store: Vec<&str> = database_url.map(|u| vec!["--database-url", u]).unwrap_or_default();
         let child = Command::new(env!("CARGO_BIN_EXE_eniplane"))
             .args(["serve", "--listen", &addr.to_string()])
@@ -129,10 +146,29 @@ impl Replica {
             .env("ENIPLANE_ROOT_ACCESS_KEY_ID", &api.id)
             .env("ENIPLANE_ROOT_ACCESS_KEY_SECRET", &api.secret)
             .env("ENIPLANE_LOG", "warn")
-            .stdout(Stdio::null())
+            .envs(env.iter().copied())
+            .stdout(std::fs::File::create(&out)?)
             .stderr(std::fs::File::create(&log)?)
             .spawn()?;
-        Ok(Self { name: name.into(), addr, child, log })
+        Ok(Self { name: name.into(), addr, child, log, out })
+    }
+
+    /// Sends SIGTERM (a graceful stop).
+    pub fn sigterm(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
+    }
+
+    /// Waits up to `timeout` for the process to exit; its status, or `None` if it still runs.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
     }
 
     /// `/healthz` status, `None` when the replica does not answer.
