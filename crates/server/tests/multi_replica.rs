@@ -459,12 +459,14 @@ async fn replica_survives_losing_its_database() {
 
     proxy.stop();
     assert_eq!(r.health_status().await, Some(503), "healthz reports the lost database");
+    assert_eq!(r.status("/readyz").await, Some(503), "and the replica is not ready");
     let down = api.call(r.addr, "vpc", "CreateVpc", json!({"VpcName": "x", "CidrBlock": "10.1.0.0/16"})).await.unwrap();
     assert_eq!(code(&down), Some("InternalError"), "{down}");
     assert!(down["RequestId"].as_str().is_some_and(|s| !s.is_empty()));
 
     proxy.resume().await;
     assert!(r.wait_healthy(Duration::from_secs(20)).await, "recovers by itself:\n{}", r.log_tail());
+    assert_eq!(r.status("/readyz").await, Some(200), "ready again");
     let back = api.call(r.addr, "vpc", "CreateVpc", json!({"VpcName": "y", "CidrBlock": "10.2.0.0/16"})).await.unwrap();
     assert!(code(&back).is_none(), "{back}");
     r.stop();

@@ -173,8 +173,13 @@ impl Replica {
 
     /// `/healthz` status, `None` when the replica does not answer.
     pub async fn health_status(&self) -> Option<u16> {
+        self.status("/healthz").await
+    }
+
+    /// The status a GET of `path` answers, `None` when the replica does not answer.
+    pub async fn status(&self, path: &str) -> Option<u16> {
         let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let req = hyper::Request::get(format!("http://{}/healthz", self.addr)).body(Full::new(Bytes::new())).ok()?;
+        let req = hyper::Request::get(format!("http://{}{path}", self.addr)).body(Full::new(Bytes::new())).ok()?;
         let resp = tokio::time::timeout(Duration::from_secs(20), client.request(req)).await.ok()?.ok()?;
         Some(resp.status().as_u16())
     }
