@@ -6,30 +6,66 @@ use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use eniplane_auth::policy::{evaluate, Decision, PolicyDocument};
+use eniplane_auth::policy::{evaluate, Decision, Policy, Request};
+use eniplane_auth::Secret;
 use eniplane_core::model::AccessKey;
 use eniplane_core::{repo, Error};
 use eniplane_store::{Store, Tx};
 use parking_lot::RwLock;
 
+/// What a key may do, decided once when it enters the cache.
+enum Grants {
+    /// No policies: an account's own key may do everything in its account.
+    Everything,
+    /// The parsed policies decide.
+    Policies(Vec<Policy>),
+    /// A stored document no longer passes the strict parser: nothing is allowed, since dropping
+    /// just that document could drop a Deny and widen what the others allow.
+    Nothing,
+}
+
 /// A key as the request path needs it: the stored key plus its policy documents parsed once,
 /// when the key enters the cache.
 pub struct Signer {
     key: AccessKey,
-    policies: Vec<PolicyDocument>,
+    secret: Secret,
+    grants: Grants,
 }
 
 impl Signer {
     fn new(key: AccessKey) -> Self {
-        // A stored document that no longer parses grants nothing (its statements are absent).
-        let policies = key.policies.iter().filter_map(|p| serde_json::from_value(p.clone()).ok()).collect();
-        Self { key, policies }
+        let grants = if key.policies.is_empty() {
+            Grants::Everything
+        } else {
+            match key.policies.iter().map(Policy::from_value).collect::<Result<Vec<_>, _>>() {
+                Ok(policies) => Grants::Policies(policies),
+                Err(e) => {
+                    tracing::warn!(key = %key.id, error = %e, "stored policy refused: the key is denied everything");
+                    Grants::Nothing
+                }
+            }
+        };
+        let secret = Secret::from(key.secret.clone());
+        Self { key, secret, grants }
     }
 
-    /// Whether the key may do `action` (`vpc:Name`, `ens:Name`) on `resource`: always without
-    /// policies (an account's own key), else by the policies (explicit Deny wins).
+    /// The key's secret, for verifying signatures.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// Whether the key may do `action` (`vpc:Name`, `ens:Name`) on `resource` (a CAM
+    /// `qcs::…` or RAM `acs:…` resource string; segments not known given as `*`): always
+    /// without policies (an account's own key), else by the policies (explicit Deny wins).
     pub fn allows(&self, action: &str, resource: &str) -> bool {
-        self.key.policies.is_empty() || evaluate(&self.policies, action, resource) == Decision::Allow
+        match &self.grants {
+            Grants::Everything => true,
+            Grants::Nothing => false,
+            Grants::Policies(p) => {
+                let req = Request { action, resource, account: &self.key.account_id };
+                evaluate(p, &req) == Decision::Allow
+            }
+        }
     }
 }
 

@@ -27,7 +27,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
         Scheme::V1 => env.flat.iter().find(|(k, _)| k == "AccessKeyId").map(|(_, v)| v.clone()).unwrap_or_default(),
     };
     let key = lookup(svc, &key_id).await?;
-    let secret = key.as_ref().map(|k| k.secret.clone());
+    let secret = key.as_ref().map(|k| k.secret().clone());
     let nonce = match env.scheme {
         Scheme::Acs3 => {
             let headers = req.header_refs();

@@ -26,6 +26,20 @@ fn print(account: &Account, key: &AccessKey, json: bool) {
     }
 }
 
+/// Reads a policy file and runs the strict parser over it: a document with an element eniplane
+/// does not enforce is refused with a message naming the element.
+pub fn read_policy(path: &Path) -> Result<serde_json::Value, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let limit = eniplane_auth::policy::MAX_DOCUMENT_BYTES;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_string(&mut text))
+        .map_err(|e| format!("{shown}: {e}"))?;
+    eniplane_auth::policy::Policy::parse(&text).map_err(|e| format!("{shown}: policy refused: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{shown}: {e}"))
+}
+
 /// `eniplane account create` on PostgreSQL when `database_url` is given, else on the embedded
 /// store under `data_dir`. `policy`, when given, is a JSON policy document (CAM/RAM grammar)
 /// attached to the new key: the key may then do only what the policy allows.
@@ -37,13 +51,7 @@ pub fn create_command_on(
     json: bool,
 ) -> Result<(), String> {
     let policies = match policy {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            eniplane_auth::policy::PolicyDocument::from_json(&text)
-                .map_err(|e| format!("{}: not a policy document: {e}", path.display()))?;
-            vec![doc]
-        }
+        Some(path) => vec![read_policy(path)?],
         None => Vec::new(),
     };
     let database_url = database_url.filter(|u| !u.trim().is_empty());

@@ -51,7 +51,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
                 headers: &headers,
                 body: &req.body,
             };
-            let secret = key.as_ref().map(|k| k.secret.clone());
+            let secret = key.as_ref().map(|k| k.secret().clone());
             tc3::verify(&view, now_secs(), svc.settings.tencent_skew_secs, &mut |_| secret.clone())
                 .map_err(|e| from_auth(&e))?;
             let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey))?;
@@ -60,7 +60,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
         Scheme::V1(params) => {
             let id = params.iter().find(|(k, _)| k == "SecretId").map(|(_, v)| v.clone()).unwrap_or_default();
             let key = lookup(svc, &id).await?;
-            let secret = key.as_ref().map(|k| k.secret.clone());
+            let secret = key.as_ref().map(|k| k.secret().clone());
             let host = req.header("host").unwrap_or("");
             let verified = tencent_v1::verify(
                 &req.method,

@@ -134,8 +134,10 @@ impl TestServer {
         Key { account: a.id, id: k.id, secret: k.secret }
     }
 
-    /// Creates another account whose key carries `policy` (a CAM/RAM policy document).
+    /// Creates another account whose key carries `policy` (a CAM/RAM policy document, which must
+    /// pass the strict parser as `account create --policy` requires).
     pub async fn account_with_policy(&self, name: &str, policy: Value) -> Key {
+        eniplane_auth::policy::Policy::from_value(&policy).expect("a policy the strict parser accepts");
         let k = self.account(name).await;
         let id = k.id.clone();
         self.svc
