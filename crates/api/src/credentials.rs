@@ -1,16 +1,19 @@
 //! Access key lookups with an in-memory cache of keys already seen. Keys are immutable once
 //! created, so a cached key stays valid; a miss always asks the store, so keys created by
-//! `eniplane account create` while the server runs work at once.
+//! `eniplane account create` while the server runs work at once. A key's secret is stored sealed
+//! and opened once, when the key enters the cache; only the cache holds it in plain text (in a
+//! [`Secret`], zeroed when the entry goes).
 
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use eniplane_auth::policy::{evaluate, Decision, Policy, Request};
+use eniplane_auth::secrets::SecretKey;
 use eniplane_auth::Secret;
 use eniplane_core::model::AccessKey;
 use eniplane_core::{repo, Error};
-use eniplane_store::{Store, Tx};
+use eniplane_store::{Store, StoreError, Tx};
 use parking_lot::RwLock;
 
 /// What a key may do, decided once when it enters the cache.
@@ -33,7 +36,17 @@ pub struct Signer {
 }
 
 impl Signer {
-    fn new(key: AccessKey) -> Self {
+    /// Opens the key's secret with `sealing` and parses its policies. A secret that does not open
+    /// is an error (the store is damaged or was sealed with another key); one still in plain text
+    /// (written by an older version, sealed at the next start) is used and logged.
+    fn new(key: AccessKey, sealing: &SecretKey) -> Result<Self, Error> {
+        let secret = sealing.open(&key.id, &key.secret).map_err(|e| {
+            tracing::error!(key = %key.id, error = %e, "access-key secret does not open");
+            Error::Store(StoreError::Corrupt(format!("access key {}: {e}", key.id)))
+        })?;
+        if !key.secret.is_sealed() {
+            tracing::warn!(key = %key.id, "access-key secret is stored in plain text; the next start seals it");
+        }
         let grants = if key.policies.is_empty() {
             Grants::Everything
         } else {
@@ -45,8 +58,7 @@ impl Signer {
                 }
             }
         };
-        let secret = Secret::from(key.secret.clone());
-        Self { key, secret, grants }
+        Ok(Self { key, secret, grants })
     }
 
     /// The key's secret, for verifying signatures.
@@ -80,13 +92,19 @@ impl Deref for Signer {
 #[derive(Clone)]
 pub struct Credentials {
     store: Store,
+    sealing: Arc<SecretKey>,
     cache: Arc<RwLock<HashMap<String, Arc<Signer>>>>,
 }
 
 impl Credentials {
-    /// A cache over `store`.
-    pub fn new(store: Store) -> Self {
-        Self { store, cache: Arc::default() }
+    /// A cache over `store`, whose secrets `sealing` opens.
+    pub fn new(store: Store, sealing: Arc<SecretKey>) -> Self {
+        Self { store, sealing, cache: Arc::default() }
+    }
+
+    /// The key that seals and opens access-key secrets.
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.sealing
     }
 
     /// The key with this id, if any (an empty id names no key).
@@ -98,16 +116,75 @@ impl Credentials {
             return Ok(Some(k.clone()));
         }
         let wanted = id.to_string();
-        let found = self.store.read(move |tx: &mut dyn Tx| repo::access_key(tx, &wanted)).await?;
-        Ok(found.map(|k| {
-            let k = Arc::new(Signer::new(k));
-            self.cache.write().insert(k.id.clone(), k.clone());
-            k
-        }))
+        let Some(found) = self.store.read(move |tx: &mut dyn Tx| repo::access_key(tx, &wanted)).await? else {
+            return Ok(None);
+        };
+        let k = Arc::new(Signer::new(found, &self.sealing)?);
+        self.cache.write().insert(k.id.clone(), k.clone());
+        Ok(Some(k))
     }
 
     /// Forgets a cached key (after its policies change).
     pub fn forget(&self, id: &str) {
         self.cache.write().remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eniplane_auth::secrets::SealedSecret;
+    use serde_json::json;
+
+    fn key(sealing: &SecretKey, policies: Vec<serde_json::Value>) -> AccessKey {
+        AccessKey {
+            id: "AKIDcache".into(),
+            secret: sealing.seal("AKIDcache", &Secret::from("s3cret")),
+            account_id: "100000000001".into(),
+            policies,
+            created_at: 0,
+        }
+    }
+
+    const ENI: &str = "qcs::vpc:ap-guangzhou:uin/100000000001:eni/eni-1";
+
+    #[test]
+    fn opens_the_secret_once_and_grants_by_policy() {
+        let sealing = SecretKey::generate();
+        let own = Signer::new(key(&sealing, Vec::new()), &sealing).unwrap();
+        assert_eq!(own.secret().expose(), "s3cret");
+        assert!(own.allows("vpc:DeleteVpc", "*"), "a key without policies may do everything");
+        let allow = json!({"version": "2.0", "statement": [
+            {"effect": "allow", "action": "vpc:*", "resource": "qcs::vpc:::eni/*"}]});
+        let limited = Signer::new(key(&sealing, vec![allow]), &sealing).unwrap();
+        assert!(limited.allows("vpc:AttachNetworkInterface", ENI), "an empty CAM account is the key's own");
+        assert!(!limited.allows("vpc:AttachNetworkInterface", "qcs::vpc:ap-guangzhou:uin/2:eni/eni-1"));
+        assert!(!limited.allows("cvm:RunInstances", ENI));
+    }
+
+    #[test]
+    fn a_stored_policy_that_no_longer_passes_denies_everything() {
+        let sealing = SecretKey::generate();
+        let allow = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+        // Stored by an older version: a Deny with a condition the strict parser refuses. Dropping
+        // only this document would leave the Allow of the other one standing.
+        let conditional = json!({"Version": "1", "Statement": [{"Effect": "Deny", "Action": "vpc:Delete*",
+            "Resource": "*", "Condition": {"Bool": {"acs:SecureTransport": "false"}}}]});
+        let s = Signer::new(key(&sealing, vec![allow.clone(), conditional]), &sealing).unwrap();
+        assert!(!s.allows("vpc:DescribeVpcs", "*"));
+        assert!(!s.allows("vpc:DeleteVpc", "*"));
+        let s = Signer::new(key(&sealing, vec![allow]), &sealing).unwrap();
+        assert!(s.allows("vpc:DescribeVpcs", "*"));
+    }
+
+    #[test]
+    fn secrets_sealed_with_another_key_or_left_plain() {
+        let sealing = SecretKey::generate();
+        let other = SecretKey::generate();
+        let err = Signer::new(key(&other, Vec::new()), &sealing).err().expect("refused");
+        assert!(matches!(err, Error::Store(StoreError::Corrupt(_))), "{err:?}");
+        let mut plain = key(&sealing, Vec::new());
+        plain.secret = SealedSecret::Plain(Secret::from("legacy"));
+        assert_eq!(Signer::new(plain, &sealing).unwrap().secret().expose(), "legacy");
     }
 }

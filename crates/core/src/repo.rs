@@ -122,3 +122,8 @@ pub fn save_access_key(tx: &mut dyn Tx, k: &AccessKey) -> Result<(), Error> {
 pub fn access_key(tx: &mut dyn Tx, id: &str) -> Result<Option<AccessKey>, Error> {
     tx.get(ACCESS_KEY, id)?.map(|r| decode(&r)).transpose()
 }
+
+/// The access keys of one account.
+pub fn access_keys_of(tx: &mut dyn Tx, account: &str) -> Result<Vec<AccessKey>, Error> {
+    tx.list(ACCESS_KEY, account, "")?.iter().map(decode).collect()
+}

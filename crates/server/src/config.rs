@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// TOML config file (catalogue, rate limits, defaults).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// File holding the key that seals access-key secrets (base64 of 32 bytes). Without it:
+    /// `ENIPLANE_SECRET_KEY`, else `DATA_DIR/secret.key`, created on first start.
+    #[arg(long)]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// Rate limit settings.
@@ -68,6 +72,8 @@ pub struct FileConfig {
     pub rate_limits: RateLimitConfig,
     /// Catalogue overrides (regions, zones, instance types, quotas).
     pub catalog: Option<Catalog>,
+    /// File holding the key that seals access-key secrets.
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// Everything `serve` runs with.
@@ -78,6 +84,8 @@ pub struct Resolved {
     pub transition_delay_ms: i64,
     pub rate_limits: RateLimitConfig,
     pub catalog: Catalog,
+    /// `--secret-key-file` (or the config file's `secret_key_file`); see [`crate::secret_key`].
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// Merges flags over the file over defaults.
@@ -106,6 +114,7 @@ pub fn resolve_with_database(args: &ServeArgs) -> Result<(Resolved, Option<Strin
         transition_delay_ms: delay,
         rate_limits: file.rate_limits,
         catalog: file.catalog.unwrap_or_default(),
+        secret_key_file: args.secret_key_file.clone().or(file.secret_key_file),
     };
     Ok((resolved, database_url))
 }
@@ -125,6 +134,7 @@ mod tests {
             database_url: None,
             transition_delay_ms: Some(100),
             config: Some(path),
+            secret_key_file: None,
         };
         let r = resolve(&args).unwrap();
         assert_eq!(r.transition_delay_ms, 100);
@@ -144,6 +154,7 @@ mod tests {
             database_url: None,
             transition_delay_ms: None,
             config: Some(path),
+            secret_key_file: None,
         };
         assert_eq!(resolve_with_database(&args).unwrap().1.as_deref(), Some("postgres://file@db/x"));
         args.database_url = Some("postgres://flag@db/y".into());
@@ -164,6 +175,7 @@ mod tests {
             database_url: None,
             transition_delay_ms: None,
             config: Some(path),
+            secret_key_file: None,
         };
         assert!(resolve(&args).is_err());
     }

@@ -17,7 +17,7 @@ use http_body_util::BodyExt;
 
 use crate::config::{self, ServeArgs};
 use crate::metrics::Metrics;
-use crate::{accounts, worker};
+use crate::{accounts, secret_key, worker};
 
 /// Which API a request speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -127,17 +127,23 @@ fn into_response(r: HttpResponse) -> Response<Body> {
 }
 
 /// Opens the embedded store and builds the services for resolved settings.
-pub fn services(cfg: &config::Resolved) -> Result<Services, String> {
+pub fn services(cfg: &config::Resolved) -> Result<(Services, secret_key::Source), String> {
     services_on(cfg, None)
 }
 
 /// Opens the store (PostgreSQL when `database_url` is given, else the embedded SQLite store under
-/// the data directory) and builds the services for resolved settings.
-pub fn services_on(cfg: &config::Resolved, database_url: Option<&str>) -> Result<Services, String> {
+/// the data directory), loads the secret key and builds the services for resolved settings;
+/// [`accounts::prepare`] then checks the key against the store.
+pub fn services_on(
+    cfg: &config::Resolved,
+    database_url: Option<&str>,
+) -> Result<(Services, secret_key::Source), String> {
     let store = Store::open(&cfg.data_dir, database_url).map_err(|e| format!("opening the store: {e}"))?;
+    let env = std::env::var(secret_key::ENV).ok();
+    let (key, source) = secret_key::load(&cfg.data_dir, cfg.secret_key_file.as_deref(), env)?;
     let settings = Settings { transition_delay_ms: cfg.transition_delay_ms, ..Settings::default() };
     let limits = RateLimits::new(cfg.rate_limits.enabled, cfg.rate_limits.overrides.clone());
-    Ok(Services::new(store, cfg.catalog.clone(), settings, limits))
+    Ok((Services::new(store, cfg.catalog.clone(), settings, limits, key), source))
 }
 
 /// `eniplane serve`.
@@ -152,8 +158,11 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
 }
 
 async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), String> {
-    let svc = services_on(&cfg, database_url.as_deref())?;
-    accounts::ensure_default(&svc.store).await?;
+    let (svc, key_source) = services_on(&cfg, database_url.as_deref())?;
+    accounts::prepare(&svc, &key_source).await?;
+    if let secret_key::Source::DataDir { path, created: true } = &key_source {
+        tracing::info!(file = %path.display(), "created the key that seals access-key secrets; back it up");
+    }
     let listener =
         tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
     let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;

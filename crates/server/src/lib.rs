@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod secret_key;
 pub mod worker;

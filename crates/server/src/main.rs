@@ -46,6 +46,9 @@ enum AccountCommand {
         /// A JSON policy document (CAM / RAM grammar) limiting what the new key may do.
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// File holding the key that seals access-key secrets (as for `serve`).
+        #[arg(long)]
+        secret_key_file: Option<PathBuf>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -56,9 +59,16 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => http::serve(args),
-        Command::Account { command: AccountCommand::Create { name, data_dir, database_url, policy, json } } => {
-            accounts::create_command_on(&name, &data_dir, database_url.as_deref(), policy.as_deref(), json)
-        }
+        Command::Account {
+            command: AccountCommand::Create { name, data_dir, database_url, policy, secret_key_file, json },
+        } => accounts::create_command(accounts::CreateCommand {
+            name: &name,
+            data_dir: &data_dir,
+            database_url: database_url.as_deref(),
+            policy: policy.as_deref(),
+            secret_key_file: secret_key_file.as_deref(),
+            json,
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! Accounts and their access keys.
 
+use eniplane_auth::secrets::SealedSecret;
 use eniplane_store::Tx;
 
 use crate::error::Error;
@@ -10,12 +11,14 @@ use crate::repo;
 /// Claim space that keeps account names unique.
 const NAME_SPACE: &str = "account-name";
 
-/// Creates an account with one access key. With `key` given, that pair is used (the root
-/// account's keys from the environment); otherwise a fresh pair is generated.
+/// Creates an account with one access key `key_id` whose secret the caller has already sealed
+/// (the sealing key lives outside the store, so the core never sees a plain secret; a fresh pair
+/// comes from [`ids::access_key`]).
 pub fn create(
     tx: &mut dyn Tx,
     name: &str,
-    key: Option<(String, String)>,
+    key_id: &str,
+    secret: &SealedSecret,
     now_ms: i64,
 ) -> Result<(Account, AccessKey), Error> {
     if name.is_empty() || name.len() > 64 {
@@ -25,8 +28,13 @@ pub fn create(
     if !tx.claim(NAME_SPACE, name, &account.id)? {
         return Err(Error::Duplicate { what: format!("account {name}") });
     }
-    let (id, secret) = key.unwrap_or_else(ids::access_key);
-    let key = AccessKey { id, secret, account_id: account.id.clone(), policies: Vec::new(), created_at: now_ms };
+    let key = AccessKey {
+        id: key_id.to_string(),
+        secret: secret.clone(),
+        account_id: account.id.clone(),
+        policies: Vec::new(),
+        created_at: now_ms,
+    };
     repo::create_account(tx, &account)?;
     repo::create_access_key(tx, &key).map_err(|e| match e {
         Error::Store(eniplane_store::StoreError::Conflict(_)) => {
@@ -49,6 +57,16 @@ pub fn by_name(tx: &mut dyn Tx, name: &str) -> Result<Option<Account>, Error> {
         Some(id) => repo::account(tx, &id),
         None => Ok(None),
     }
+}
+
+/// Every access key of every account (read once at start-up to seal secrets stored before
+/// sealing existed; cost grows with the number of accounts).
+pub fn all_keys(tx: &mut dyn Tx) -> Result<Vec<AccessKey>, Error> {
+    let mut keys = Vec::new();
+    for (_, account) in tx.claimed(NAME_SPACE)? {
+        keys.extend(repo::access_keys_of(tx, &account)?);
+    }
+    Ok(keys)
 }
 
 /// Attaches policy documents to an access key (replacing any).

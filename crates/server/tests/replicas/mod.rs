@@ -98,6 +98,9 @@ pub struct Replica {
     log: std::path::PathBuf,
 }
 
+/// The key every replica seals access-key secrets with (replicas of one database must share it).
+pub const SECRET_KEY: &str = "cmVwbGljYXMtc2hhcmUtdGhpcy10ZXN0LWtleS0zMmI=";
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
@@ -128,6 +131,7 @@ impl Replica {
             .args(extra)
             .env("ENIPLANE_ROOT_ACCESS_KEY_ID", &api.id)
             .env("ENIPLANE_ROOT_ACCESS_KEY_SECRET", &api.secret)
+            .env("ENIPLANE_SECRET_KEY", SECRET_KEY)
             .env("ENIPLANE_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
