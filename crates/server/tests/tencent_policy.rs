@@ -115,7 +115,10 @@ fn account_create_refuses_what_would_not_be_enforced() {
             "statement 1: condition is not supported",
         ),
         (r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:*"}]}"#, "Statement 1: Resource is required"),
-        (r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:*","Resouce":"*"}]}"#, "unknown field `Resouce`"),
+        (
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ens:*","Resouce":"*"}]}"#,
+            "unknown field `Resouce`",
+        ),
         (
             r#"{"version":"2.0","statement":[{"effect":"deny","action":"vpc:*","resource":"qcs::vpc:ap-guangzhou:eni/*"}]}"#,
             "resource \"qcs::vpc:ap-guangzhou:eni/*\" is not valid",

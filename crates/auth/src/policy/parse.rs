@@ -18,7 +18,23 @@ pub const MAX_PATTERNS: usize = 100;
 /// Longest action or resource pattern, in bytes.
 pub const MAX_PATTERN_LEN: usize = 512;
 
-/// A string or a list of strings (at most [`MAX_PATTERNS`], each at most [`MAX_PATTERN_LEN`] bytes).
+/// Reads a list of at most `max` elements, refusing the next one with "more than `max` `what`".
+fn bounded<'de, A: SeqAccess<'de>, T: Deserialize<'de>>(
+    mut seq: A,
+    max: usize,
+    what: &str,
+) -> Result<Vec<T>, A::Error> {
+    let mut out = Vec::new();
+    while let Some(item) = seq.next_element::<T>()? {
+        if out.len() == max {
+            return Err(de::Error::custom(format!("more than {max} {what}")));
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// A string or a list of strings (at most [`MAX_PATTERNS`]; their length is checked later).
 struct Patterns(Vec<String>);
 
 impl<'de> Deserialize<'de> for Patterns {
@@ -32,15 +48,8 @@ impl<'de> Deserialize<'de> for Patterns {
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Patterns, E> {
                 Ok(Patterns(vec![s.to_string()]))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Patterns, A::Error> {
-                let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    if out.len() == MAX_PATTERNS {
-                        return Err(de::Error::custom(format!("more than {MAX_PATTERNS} patterns in one element")));
-                    }
-                    out.push(s);
-                }
-                Ok(Patterns(out))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Patterns, A::Error> {
+                bounded(seq, MAX_PATTERNS, "patterns in one element").map(Patterns)
             }
         }
         d.deserialize_any(V)
@@ -58,15 +67,8 @@ impl<'de> Deserialize<'de> for Statements {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a list of statements")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Statements, A::Error> {
-                let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<RawStatement>()? {
-                    if out.len() == MAX_STATEMENTS {
-                        return Err(de::Error::custom(format!("more than {MAX_STATEMENTS} statements")));
-                    }
-                    out.push(s);
-                }
-                Ok(Statements(out))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Statements, A::Error> {
+                bounded(seq, MAX_STATEMENTS, "statements").map(Statements)
             }
         }
         d.deserialize_seq(V)
