@@ -335,6 +335,33 @@ fn unknown_segments_need_a_wide_allow() {
 }
 
 #[test]
+fn type_level_names_and_the_ens_region() {
+    use Decision::*;
+    // The dialects name "any ENI" (a create, a list) as `eni/*`: matched as written.
+    let deny_one = policy(json!({"version": "2.0", "statement": [
+        {"effect": "allow", "action": "vpc:*", "resource": "*"},
+        {"effect": "deny", "action": "vpc:*", "resource": "qcs::vpc:ap-guangzhou:uin/100000000001:eni/eni-1"}]}));
+    let any_eni = "qcs::vpc:ap-guangzhou:uin/100000000001:eni/*";
+    assert_eq!(decide(&[&deny_one], "vpc:CreateNetworkInterface", any_eni), Allow);
+    let allow_enis = policy(json!({"version": "2.0", "statement": [
+        {"effect": "allow", "action": "vpc:*", "resource": "qcs::vpc:ap-guangzhou:uin/100000000001:eni/*"}]}));
+    assert_eq!(decide(&[&allow_enis], "vpc:CreateNetworkInterface", any_eni), Allow);
+    let allow_prefix = policy(json!({"version": "2.0", "statement": [
+        {"effect": "allow", "action": "vpc:*", "resource": "qcs::vpc:ap-guangzhou:uin/100000000001:eni/eni-a*"}]}));
+    assert_eq!(decide(&[&allow_prefix], "vpc:CreateNetworkInterface", any_eni), ImplicitDeny);
+    // ENS names no region: a statement for one region never allows and always denies.
+    let instance = "acs:ens:*:100000000001:instance/i-1";
+    let regional = |effect: &str| {
+        policy(json!({"Version": "1", "Statement": [
+            {"Effect": "Allow", "Action": "ens:*", "Resource": if effect == "Deny" { "*" } else { "acs:ens:cn-beijing-15:*:*" }},
+            {"Effect": effect, "Action": "ens:StopInstance", "Resource": "acs:ens:cn-beijing-15:*:instance/*"}]}))
+    };
+    assert_eq!(decide(&[&regional("Allow")], "ens:StopInstance", instance), ImplicitDeny);
+    assert_eq!(decide(&[&regional("Deny")], "ens:StopInstance", instance), ExplicitDeny);
+    assert_eq!(decide(&[&regional("Deny")], "ens:StartInstance", instance), Allow);
+}
+
+#[test]
 fn not_action_and_not_resource() {
     use Decision::*;
     let all_but_delete = policy(json!({"Version": "1", "Statement": [

@@ -137,6 +137,12 @@ impl TestServer {
         Key { account: a.id, id: k.id, secret: secret.expose().to_string() }
     }
 
+    /// Replaces the policies of `key` with `policy`, which must pass the strict parser.
+    pub async fn set_policy(&self, key: &Key, policy: Value) {
+        eniplane_auth::policy::Policy::from_value(&policy).expect("a policy the strict parser accepts");
+        self.store_raw_policies(key, vec![policy]).await;
+    }
+
     /// Replaces the policies of `key` in the store without the strict parser (as an older
     /// version may have stored them) and drops the cached key.
     pub async fn store_raw_policies(&self, key: &Key, policies: Vec<Value>) {
