@@ -54,18 +54,25 @@ fn corrupt(e: impl std::fmt::Display) -> OpenError {
 }
 
 /// One transaction: with a check record, the key must open it; without one (a store from before
-/// sealing, or a new one), every plain-text secret is sealed, every sealed one must open, and the
-/// record is written. Returns how many secrets were sealed now.
+/// sealing, or a new one), every sealed secret must open and the record is written. Either way
+/// every secret still in plain text (left by an older version) is sealed. Returns how many were
+/// sealed now. Reads every access key once per start.
 fn check_or_seal(tx: &mut dyn Tx, key: &SecretKey) -> Result<usize, OpenError> {
-    if let Some(rec) = tx.get(CHECK_KIND, CHECK_ID)? {
-        let stored: SealCheck = serde_json::from_str(&rec.body).map_err(corrupt)?;
-        if key.opens_check(&stored.check) {
-            return Ok(0);
+    let checked = match tx.get(CHECK_KIND, CHECK_ID)? {
+        Some(rec) => {
+            let stored: SealCheck = serde_json::from_str(&rec.body).map_err(corrupt)?;
+            if !key.opens_check(&stored.check) {
+                return Err(OpenError::WrongKey(stored.fingerprint));
+            }
+            true
         }
-        return Err(OpenError::WrongKey(stored.fingerprint));
-    }
+        None => false,
+    };
     let mut sealed = 0;
     for mut k in accounts::all_keys(tx)? {
+        if k.secret.is_sealed() && checked {
+            continue;
+        }
         match key.open(&k.id, &k.secret) {
             Ok(plain) if !k.secret.is_sealed() => {
                 k.secret = key.seal(&k.id, &plain);
@@ -76,11 +83,13 @@ fn check_or_seal(tx: &mut dyn Tx, key: &SecretKey) -> Result<usize, OpenError> {
             Err(_) => return Err(OpenError::WrongKey("unknown (no check record)".into())),
         }
     }
-    let check = SealCheck { fingerprint: key.fingerprint(), check: key.check_value() };
-    let body = serde_json::to_string(&check).map_err(corrupt)?;
-    let rec =
-        Record { kind: CHECK_KIND.into(), id: CHECK_ID.into(), account: String::new(), scope: String::new(), body };
-    tx.insert(&rec)?;
+    if !checked {
+        let check = SealCheck { fingerprint: key.fingerprint(), check: key.check_value() };
+        let body = serde_json::to_string(&check).map_err(corrupt)?;
+        let rec =
+            Record { kind: CHECK_KIND.into(), id: CHECK_ID.into(), account: String::new(), scope: String::new(), body };
+        tx.insert(&rec)?;
+    }
     Ok(sealed)
 }
 

@@ -90,10 +90,29 @@ async fn plain_text_secrets_of_an_older_version_are_sealed_at_the_next_start() {
     assert!(stored.expect("key kept").secret.is_sealed(), "sealed by the restart");
     ok(s.vpc_as(&key, "DescribeVpcs", json!({})).await);
     ok(s.vpc("DescribeVpcs", json!({})).await);
-    // And once more: the check record written by that start is found and opens.
+    // A plain secret written beside a check record (an older binary still running against the
+    // store) is sealed by the next start too, and the check record written above is found.
+    let other = s.account("late").await;
+    let id = other.id.clone();
+    let plain = other.secret.clone();
+    s.svc
+        .store
+        .write(move |tx: &mut dyn Tx| {
+            let mut rec: Record = tx.get("access_key", &id)?.expect("record");
+            let mut body: serde_json::Value = serde_json::from_str(&rec.body).unwrap();
+            body["secret"] = json!(plain);
+            rec.body = body.to_string();
+            tx.update(&rec)
+        })
+        .await
+        .unwrap();
     s.stop_worker();
     let s = TestServer::start_in(s.dir, Options::default()).await;
+    let id = other.id.clone();
+    let stored = s.svc.store.read(move |tx: &mut dyn Tx| eniplane_core::repo::access_key(tx, &id)).await.unwrap();
+    assert!(stored.expect("key kept").secret.is_sealed());
     ok(s.vpc_as(&key, "DescribeVpcs", json!({})).await);
+    ok(s.vpc_as(&other, "DescribeVpcs", json!({})).await);
 }
 
 fn eniplane(args: &[&str], data: &Path, env_key: Option<&str>) -> std::process::Output {
