@@ -95,6 +95,33 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// Drops one connection for good (its job panicked mid-transaction; closing it makes the
+    /// server roll that transaction back) and frees its slot. Other idle connections stay.
+    pub(super) fn discard(&self, conn: Conn) {
+        self.state.lock().open -= 1;
+        drop(conn);
+        self.freed.notify_one();
+    }
+
+    /// Runs one autocommit call on a pooled connection, retrying once when a connection that
+    /// sat idle in the pool turns out to be dead (the call then never reached the database).
+    pub(super) fn with_conn<T>(&self, mut f: impl FnMut(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut stale_retry = true;
+        loop {
+            let mut conn = self.checkout()?;
+            let was_idle = conn.reused;
+            let r = f(&mut conn);
+            let broken = conn.is_broken();
+            self.checkin(conn);
+            match r {
+                Err(StoreError::Unavailable(_)) if broken && was_idle && stale_retry => stale_retry = false,
+                other => return other,
+            }
+        }
+    }
+}
+
 impl Drop for Pool {
     fn drop(&mut self) {
         // The synchronous driver blocks when a client is dropped, which it refuses to do on an
