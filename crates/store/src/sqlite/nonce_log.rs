@@ -101,8 +101,8 @@ impl NonceLog {
         }
     }
 
-    /// Every recorded nonce that has not expired. Segments holding nothing unexpired, and files of
-    /// the earlier text format, are deleted.
+    /// Every recorded nonce that has not expired. Segments holding nothing unexpired (once too old
+    /// to take appends), and files of the earlier text format, are deleted.
     pub(crate) fn unexpired(&self, now_ms: i64) -> Result<Vec<(NonceDigest, i64)>, StoreError> {
         let mut out = Vec::new();
         for entry in fs::read_dir(&self.dir).map_err(io_err)? {
@@ -117,7 +117,10 @@ impl NonceLog {
             }
             let before = out.len();
             read_segment(&path, now_ms, &mut out).map_err(io_err)?;
-            if out.len() == before {
+            // Another process on the same directory (`eniplane account create` beside a running
+            // server) may be appending to a young segment: only one too old to take appends goes.
+            let started: i64 = name.split(['-', '.']).next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            if out.len() == before && now_ms - started > 2 * SEGMENT_MS {
                 let _ = fs::remove_file(&path);
             } else {
                 files::restrict(&path).map_err(io_err)?;
@@ -305,5 +308,23 @@ mod tests {
         let log = NonceLog::open(tmp.path()).unwrap();
         assert_eq!(log.unexpired(t).unwrap(), vec![([7; 16], t + 5_000)]);
         assert!(!dir.join("123.log").exists());
+        assert!(dir.join("0000000000001-00000000.nonces").exists(), "it still holds an unexpired nonce");
+    }
+
+    #[test]
+    fn only_segments_too_old_for_appends_are_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("nonces");
+        fs::create_dir_all(&dir).unwrap();
+        let t = now();
+        let expired = [[1u8; 16].as_slice(), &(t - 1).to_le_bytes()].concat();
+        let young = dir.join(format!("{:013}-00000001.nonces", t - 1_000));
+        let old = dir.join(format!("{:013}-00000002.nonces", t - 3 * SEGMENT_MS));
+        fs::write(&young, &expired).unwrap();
+        fs::write(&old, &expired).unwrap();
+        let log = NonceLog::open(tmp.path()).unwrap();
+        assert!(log.unexpired(t).unwrap().is_empty());
+        assert!(young.exists(), "a young segment may belong to a running server");
+        assert!(!old.exists(), "an old fully expired segment goes");
     }
 }
