@@ -69,6 +69,9 @@ pub(crate) fn is_connection_error(e: &postgres::Error) -> bool {
 /// The PostgreSQL engine.
 pub struct PgEngine {
     pool: Arc<Pool>,
+    /// Connections of the request guards (see [`shared`]): apart, because they commit
+    /// asynchronously.
+    guard_pool: Arc<Pool>,
     replica: String,
 }
 
@@ -102,14 +105,15 @@ impl PgEngine {
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_POOL);
-        let pool = Arc::new(Pool::new(url, size)?);
+        let pool = Arc::new(Pool::new(url, size, "")?);
+        let guard_pool = Arc::new(Pool::new(url, (size / 2).max(2), shared::SESSION)?);
         let mut conn = pool.checkout()?;
         let migrated = schema::migrate(&mut conn.client);
         pool.checkin(conn);
         let applied = migrated?;
         let replica = format!("{}-{}", std::process::id(), rand::random::<u32>());
         tracing::info!(applied, replica = %replica, pool = size, "postgres store ready");
-        Ok(Self { pool, replica })
+        Ok(Self { pool, guard_pool, replica })
     }
 
     /// This replica's name in `transition_log.completed_by`.
@@ -119,7 +123,7 @@ impl PgEngine {
 
     /// The request guards (nonces, rate windows) on this engine's database and pool.
     pub fn guards(&self) -> PgGuards {
-        PgGuards::new(self.pool.clone())
+        PgGuards::new(self.guard_pool.clone())
     }
 
     fn attempt_write(&self, conn: &mut Conn, job: &mut WriteJob, locks: &BTreeSet<String>) -> (Attempt, Vec<String>) {

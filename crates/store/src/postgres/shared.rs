@@ -1,10 +1,15 @@
 //! The request guards several replicas must share besides records: signature nonces and
-//! per-second request counters, each a single autocommit statement on the engine's pool.
+//! per-second request counters, each a single autocommit statement on a pool of their own.
 //!
-//! Nonces live in a logged table keyed by their 16-byte digest: the insert commits with
-//! `synchronous_commit` on before the request runs, so a replay is refused by every replica and
-//! after any crash, of a replica or of the database. Rate counters stay UNLOGGED (a database crash
-//! only forgets the current second's counts).
+//! Nonces live in a logged table keyed by their 16-byte digest, so a replay is refused by every
+//! replica, and after a replica is killed. The guards' connections commit with
+//! `synchronous_commit = off`: the insert is visible to every session at once and survives any
+//! replica crash, and it is flushed to disk with the next synchronous commit after it — at the
+//! latest the commit of the request's own change, which comes later in the WAL. So the nonce of
+//! every acknowledged write is durable even across a database crash; only a read-only request's
+//! nonce (no effect to repeat) can be lost, if the database itself crashes within its WAL
+//! writer's delay. This spares read-only requests a disk flush each. Rate counters stay UNLOGGED
+//! (a database crash only forgets the current second's counts).
 
 use std::sync::Arc;
 
@@ -12,6 +17,9 @@ use super::pool::Pool;
 use super::tx::Conn;
 use crate::guards::{Guards, NonceDigest, Receipt, Recorded};
 use crate::StoreError;
+
+/// Session settings of the guards' connections (see the module docs).
+pub(super) const SESSION: &str = "SET synchronous_commit = off";
 
 /// Roughly one call in this many also sweeps expired nonces.
 const SWEEP_EVERY: u32 = 512;
