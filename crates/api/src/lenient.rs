@@ -2,7 +2,8 @@
 //! `"Primary": "true"`, and form encodings send everything as text (`True`/`False`), so numbers
 //! and booleans are accepted in JSON-native or string form. Output stays strictly typed.
 //!
-//! Use with `#[serde(default, deserialize_with = "lenient::opt_u64")]` and friends.
+//! Use with `#[serde(default, deserialize_with = "lenient::opt_u64")]` and friends. JSON lists
+//! sent inside a string (ENS) are parsed within the bounds of [`crate::json`].
 
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
@@ -94,8 +95,8 @@ pub fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Er
         Value::String(s) => {
             let t = s.trim();
             if t.starts_with('[') {
-                let v: Value =
-                    serde_json::from_str(t).map_err(|e| D::Error::custom(format!("expected a JSON list: {e}")))?;
+                let v = crate::json::parse(t.as_bytes())
+                    .map_err(|e| D::Error::custom(format!("expected a JSON list: {e}")))?;
                 match v {
                     Value::Array(items) => items.into_iter().map(item_text).collect(),
                     other => Err(D::Error::custom(format!("expected a list, got {}", describe(&other)))),
@@ -124,7 +125,7 @@ pub fn object_list<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d:
     let v = match Value::deserialize(d)? {
         Value::Null => return Ok(Vec::new()),
         Value::String(s) => {
-            serde_json::from_str(&s).map_err(|e| D::Error::custom(format!("expected a JSON list: {e}")))?
+            crate::json::parse(s.as_bytes()).map_err(|e| D::Error::custom(format!("expected a JSON list: {e}")))?
         }
         v => v,
     };
@@ -187,6 +188,15 @@ mod tests {
         let t: T =
             serde_json::from_value(json!({"Limit": 5, "Primary": false, "Ids": "i-1,i-2", "Name": "n"})).unwrap();
         assert_eq!((t.limit, t.primary, t.ids.len()), (Some(5), Some(false), 2));
+    }
+
+    #[test]
+    fn json_lists_in_strings_are_bounded() {
+        let deep = format!("{}{}", "[".repeat(crate::input::MAX_DEPTH + 1), "]".repeat(crate::input::MAX_DEPTH + 1));
+        let e = string_list(Value::String(deep.clone())).unwrap_err();
+        assert!(e.to_string().contains("levels deep"), "{e}");
+        let e = object_list::<_, Value>(Value::String(deep)).unwrap_err();
+        assert!(e.to_string().contains("levels deep"), "{e}");
     }
 
     #[test]

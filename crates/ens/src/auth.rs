@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use eniplane_api::credentials::Signer;
 use eniplane_api::nonces::{Namespace, Verdict, MAX_NONCE_BYTES};
-use eniplane_api::{HttpRequest, Services};
+use eniplane_api::{ParsedRequest, Services};
 use eniplane_auth::{acs3, acs_v1, AuthError, RequestView};
 
 use crate::error::{from_auth, from_domain, ApiError, Family};
@@ -18,7 +18,7 @@ fn now_secs() -> i64 {
 }
 
 /// Verifies the signature and returns the signing key.
-pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelope) -> Result<Arc<Signer>, ApiError> {
+pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Envelope) -> Result<Arc<Signer>, ApiError> {
     let skew = svc.settings.ens_skew_secs;
     let v1 = env.scheme == Scheme::V1;
     let key_id = match env.scheme {
@@ -26,7 +26,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
             let header = req.header("authorization").unwrap_or_default();
             acs3::parse_authorization(header).map_err(|e| from_auth(&e, false))?.access_key_id
         }
-        Scheme::V1 => env.flat.iter().find(|(k, _)| k == "AccessKeyId").map(|(_, v)| v.clone()).unwrap_or_default(),
+        Scheme::V1 => req.param("AccessKeyId").unwrap_or_default().to_string(),
     };
     let key = lookup(svc, &key_id).await?;
     let secret = key.as_ref().map(|k| k.secret.clone());
@@ -43,7 +43,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
             acs3::verify(&view, now_secs(), skew, &mut |_| secret.clone()).map_err(|e| from_auth(&e, false))?.nonce
         }
         Scheme::V1 => {
-            acs_v1::verify(&req.method, &env.flat, now_secs(), skew, &mut |_| secret.clone())
+            acs_v1::verify(&req.method, req.params(), now_secs(), skew, &mut |_| secret.clone())
                 .map_err(|e| from_auth(&e, true))?
                 .nonce
         }

@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{from_domain, ApiError, Family};
+use crate::ram::{self, Touches};
 
 /// Everything a handler needs.
 pub(crate) struct Ctx {
@@ -130,18 +131,15 @@ impl Ctx {
         &self.svc.catalog
     }
 
-    /// Checks the key's policies (when it has any) allow `action` (`ens:Name`) on the resource:
-    /// `acs:ens:*:<account>:instance/<InstanceId>` for instance-scoped requests, else
-    /// `acs:ens:*:<account>:*`. Denial is `NoPermission` (HTTP 400), as the ENS pages document.
-    pub fn authorize(&self, action: &str, params: &Value) -> Result<(), ApiError> {
+    /// Checks the key's policies (when it has any) allow `action` (`ens:Name`) on every resource
+    /// the request touches ([`crate::ram`]); one resource refused refuses the request. Denial
+    /// is `NoPermission` (HTTP 400), as the ENS pages document.
+    pub fn authorize(&self, action: &str, touches: &Touches, params: &Value) -> Result<(), ApiError> {
         if self.key.policies.is_empty() {
             return Ok(());
         }
-        let resource = match params.get("InstanceId").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => format!("acs:ens:*:{}:instance/{id}", self.account),
-            _ => format!("acs:ens:*:{}:*", self.account),
-        };
-        if self.key.allows(action, &resource) {
+        let resources = ram::resources(touches, params, &self.account)?;
+        if resources.iter().all(|r| self.key.allows(action, r)) {
             return Ok(());
         }
         Err(ApiError::new("NoPermission", "Permission denied."))

@@ -2,7 +2,7 @@
 //! body merged; `Action`/`Version` as parameters or `x-acs-action`/`x-acs-version` headers),
 //! which signature scheme applies, and the success envelope.
 
-use eniplane_api::{flat, HttpRequest, HttpResponse, Services};
+use eniplane_api::{flat, HttpResponse, ParsedRequest, Services};
 use serde_json::Value;
 
 use crate::actions;
@@ -40,50 +40,43 @@ pub(crate) struct Envelope {
     pub scheme: Scheme,
     pub action: String,
     pub version: String,
-    /// Decoded query and form parameters, as received (the V1 signature covers all of them).
-    pub flat: Vec<(String, String)>,
     /// The action's own parameters, `.N` lists unflattened (1-based).
     pub params: Value,
 }
 
-/// Decoded query parameters followed by decoded form-body parameters.
-pub(crate) fn flat_params(req: &HttpRequest) -> Vec<(String, String)> {
-    let mut p = req.query_params();
-    p.extend(req.form_params());
-    p
-}
-
-fn has(params: &[(String, String)], key: &str) -> bool {
-    params.iter().any(|(k, _)| k == key)
+fn has(req: &ParsedRequest, key: &str) -> bool {
+    req.param(key).is_some()
 }
 
 /// The action a request names (`Action` parameter or `x-acs-action` header), if any.
-pub(crate) fn action_name(req: &HttpRequest) -> Option<String> {
-    header(req, "x-acs-action").or_else(|| get(&flat_params(req), "Action"))
+pub(crate) fn action_name(req: &ParsedRequest) -> Option<String> {
+    header(req, "x-acs-action").or_else(|| req.param("Action").map(str::to_string))
 }
 
-fn get(params: &[(String, String)], key: &str) -> Option<String> {
-    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-}
-
-fn header(req: &HttpRequest, name: &str) -> Option<String> {
+fn header(req: &ParsedRequest, name: &str) -> Option<String> {
     req.header(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 /// Whether a request looks like Alibaba RPC.
-pub(crate) fn looks_like_ens(req: &HttpRequest) -> bool {
+pub(crate) fn looks_like_ens(req: &ParsedRequest) -> bool {
     if req.header("x-acs-action").is_some()
         || req.header("x-acs-version").is_some()
         || req.header("authorization").is_some_and(|a| a.trim_start().starts_with("ACS3-"))
     {
         return true;
     }
-    let p = flat_params(req);
-    p.iter().any(|(k, v)| k == "Version" && v == crate::VERSION) || has(&p, "AccessKeyId") || has(&p, "SignatureNonce")
+    req.params()
+        .iter()
+        .any(|(k, v)| (k == "Version" && v == crate::VERSION) || k == "AccessKeyId" || k == "SignatureNonce")
 }
 
-/// Reads the envelope.
-pub(crate) fn parse(req: &HttpRequest) -> Result<Envelope, ApiError> {
+/// An input limit exceeded, as ENS reports a bad parameter (HTTP 400).
+fn too_big(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("InvalidParameter", e.to_string())
+}
+
+/// Reads the envelope. Input limits are checked here, before the signature.
+pub(crate) fn parse(req: &ParsedRequest) -> Result<Envelope, ApiError> {
     if req.method != "GET" && req.method != "POST" {
         return Err(ApiError::with_status(
             404,
@@ -91,28 +84,36 @@ pub(crate) fn parse(req: &HttpRequest) -> Result<Envelope, ApiError> {
             "Specified api is not found, please check your url and method.",
         ));
     }
-    let flat = flat_params(req);
+    if let Some(problem) = req.problem() {
+        return Err(too_big(problem));
+    }
     let scheme = match req.header("authorization") {
         Some(a) if a.trim_start().starts_with("ACS3-") => Scheme::Acs3,
-        Some(_) if !has(&flat, "Signature") => {
+        Some(_) if !has(req, "Signature") => {
             return Err(ApiError::new(
                 "IncompleteSignature",
                 "The request signature does not conform to Aliyun standards: unsupported Authorization scheme.",
             ))
         }
-        _ if has(&flat, "Signature") => Scheme::V1,
+        _ if has(req, "Signature") => Scheme::V1,
         _ => return Err(ApiError::missing("Signature")),
     };
-    let action =
-        get(&flat, "Action").or_else(|| header(req, "x-acs-action")).ok_or_else(|| ApiError::missing("Action"))?;
-    let version =
-        get(&flat, "Version").or_else(|| header(req, "x-acs-version")).ok_or_else(|| ApiError::missing("Version"))?;
-    let params = flat::unflatten(&flat, 1, COMMON);
-    Ok(Envelope { scheme, action, version, flat, params })
+    let action = req
+        .param("Action")
+        .map(str::to_string)
+        .or_else(|| header(req, "x-acs-action"))
+        .ok_or_else(|| ApiError::missing("Action"))?;
+    let version = req
+        .param("Version")
+        .map(str::to_string)
+        .or_else(|| header(req, "x-acs-version"))
+        .ok_or_else(|| ApiError::missing("Version"))?;
+    let params = flat::unflatten(req.params(), 1, COMMON).map_err(too_big)?;
+    Ok(Envelope { scheme, action, version, params })
 }
 
 /// Runs the whole pipeline; returns the response fields.
-pub(crate) async fn serve(svc: &Services, req: &HttpRequest, request_id: &str) -> Result<Value, ApiError> {
+pub(crate) async fn serve(svc: &Services, req: &ParsedRequest, request_id: &str) -> Result<Value, ApiError> {
     let env = parse(req)?;
     let key = auth::authenticate(svc, req, &env).await?;
     if env.version != crate::VERSION {
@@ -130,7 +131,7 @@ pub(crate) async fn serve(svc: &Services, req: &HttpRequest, request_id: &str) -
     if !svc.limits.allow(&ctx.account, &rate_key, action.rate) {
         return Err(ApiError::new("Throttling.User", "Request was denied due to user flow control."));
     }
-    ctx.authorize(&rate_key, &env.params)?;
+    ctx.authorize(&rate_key, &action.touches, &env.params)?;
     (action.run)(ctx, env.params).await
 }
 
@@ -146,14 +147,14 @@ pub(crate) fn success(mut body: Value, request_id: &str) -> HttpResponse {
 mod tests {
     use super::*;
 
-    fn req(query: &str, headers: &[(&str, &str)]) -> HttpRequest {
-        HttpRequest {
+    fn req(query: &str, headers: &[(&str, &str)]) -> ParsedRequest {
+        ParsedRequest::new(eniplane_api::HttpRequest {
             method: "POST".into(),
             path: "/".into(),
             raw_query: query.into(),
             headers: headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
             body: Default::default(),
-        }
+        })
     }
 
     #[test]

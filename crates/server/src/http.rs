@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, Request, Response, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use eniplane_api::limits::RateLimits;
-use eniplane_api::{HttpRequest, HttpResponse, Services, Settings, MAX_BODY};
+use eniplane_api::{HttpRequest, HttpResponse, ParsedRequest, Services, Settings, MAX_BODY};
 use eniplane_store::{Store, Tx};
 use http_body_util::BodyExt;
 
@@ -28,8 +28,9 @@ pub enum Dialect {
     Ens,
 }
 
-/// Decides the dialect from headers and parameters; Tencent is the fallback envelope.
-pub fn detect(req: &HttpRequest) -> Dialect {
+/// Decides the dialect from headers and the parameters decoded once; Tencent is the fallback
+/// envelope.
+pub fn detect(req: &ParsedRequest) -> Dialect {
     if eniplane_ens::claims(req) {
         Dialect::Ens
     } else {
@@ -91,14 +92,15 @@ async fn api(State(app): State<Arc<App>>, req: Request<Body>) -> Response<Body> 
     let (dialect, response) = match body {
         Ok(bytes) => {
             exchange.body = bytes;
-            match detect(&exchange) {
-                Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::handle(svc, exchange).await),
-                Dialect::Ens => (Dialect::Ens, eniplane_ens::handle(svc, exchange).await),
+            let req = ParsedRequest::new(exchange);
+            match detect(&req) {
+                Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::handle(svc, &req).await),
+                Dialect::Ens => (Dialect::Ens, eniplane_ens::handle(svc, &req).await),
             }
         }
         Err(()) => {
             let message = format!("The request body exceeds the limit of {MAX_BODY} bytes.");
-            match detect(&exchange) {
+            match detect(&ParsedRequest::new(exchange)) {
                 Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::reject("InvalidParameter", message)),
                 Dialect::Ens => (Dialect::Ens, eniplane_ens::reject(400, "InvalidParameter", message)),
             }

@@ -1,8 +1,9 @@
-//! A request that panics inside its store transaction costs that request only: it is answered
-//! with the dialect's internal error (or refused earlier, once its input is validated), and every
-//! tenant's next write, the transition worker and `/healthz` carry on. Regression test for a
-//! signed `RunInstances` with a non-ASCII `InstanceType`, which used to panic the SQLite writer
-//! thread and leave every later write answering `InternalError`.
+//! Regression test for a signed `RunInstances` with a non-ASCII `InstanceType`, which used to panic
+//! the SQLite writer thread and leave every later write of every tenant answering `InternalError`,
+//! transitions stopped and `/healthz` still 200. The panic itself is fixed; the store now also runs
+//! every job isolated (deliberately panicking jobs on both engines: `eniplane_store::fault_suite`),
+//! and this test checks over HTTP that after such requests every tenant's next write, the
+//! transition worker and `/healthz` carry on.
 
 mod common;
 
@@ -26,8 +27,10 @@ async fn a_request_that_panics_in_the_store_costs_only_itself() {
                 }),
             )
             .await;
+        // Launched (the type is now read at a char boundary), refused, or — were a panic still
+        // reachable — answered InternalError: never a dropped connection.
         let c = code(&r).unwrap_or("none");
-        assert!(c == "InternalError" || c.starts_with("InvalidParameter"), "{bad_type}: {r}");
+        assert!(matches!(c, "none" | "InternalError") || c.starts_with("InvalidParameter"), "{bad_type}: {r}");
         assert!(r["RequestId"].as_str().is_some_and(|id| !id.is_empty()), "{r}");
     }
     // Every tenant still writes.

@@ -1,6 +1,6 @@
 //! `ClientToken` idempotency: a repeated write with the same token and parameters returns the
 //! first answer (same RequestId, same resource) without running again; other parameters are a
-//! mismatch; a failed call releases its token; tokens are per account.
+//! mismatch; a failed call releases its token; tokens are per account, region and action.
 
 mod common;
 
@@ -76,4 +76,48 @@ async fn attach_with_a_token_runs_once() {
     let first = ok(s.vpc("AttachNetworkInterface", body.clone()).await);
     let again = ok(s.vpc("AttachNetworkInterface", body).await);
     assert_eq!(first["RequestId"], again["RequestId"], "not AttachmentAlreadyExists: the repeat is the first call");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_per_region() {
+    let s = TestServer::start().await;
+    let key = s.key.clone();
+    let in_region = |region: &'static str, action: &'static str, params: Value| {
+        let s = &s;
+        let key = key.clone();
+        async move { s.tc3_as(&key, "vpc", action, Some(region), params).await.body["Response"].clone() }
+    };
+    let here = s.net().await;
+    let vpc = ok(in_region("ap-shanghai", "CreateVpc", json!({"VpcName": "v", "CidrBlock": "10.0.0.0/16"})).await);
+    let vpc = vpc["Vpc"]["VpcId"].as_str().unwrap().to_string();
+    let subnet = ok(in_region(
+        "ap-shanghai",
+        "CreateSubnet",
+        json!({"VpcId": vpc, "SubnetName": "s", "CidrBlock": "10.0.1.0/24", "Zone": "ap-shanghai-2"}),
+    )
+    .await);
+    let subnet = subnet["Subnet"]["SubnetId"].as_str().unwrap().to_string();
+    let sg =
+        ok(in_region("ap-shanghai", "CreateSecurityGroup", json!({"GroupName": "g", "GroupDescription": "d"})).await);
+    let sg = sg["SecurityGroup"]["SecurityGroupId"].as_str().unwrap().to_string();
+    let there = common::tencent::Net { vpc, subnet, sgs: vec![sg] };
+
+    let first_here = ok(in_region("ap-guangzhou", "CreateNetworkInterface", eni_body(&here, "e", "tok-r")).await);
+    // The same token in another region is another token: it runs there (before, a mismatch).
+    let first_there = ok(in_region("ap-shanghai", "CreateNetworkInterface", eni_body(&there, "e", "tok-r")).await);
+    assert_ne!(
+        first_here["NetworkInterface"]["NetworkInterfaceId"],
+        first_there["NetworkInterface"]["NetworkInterfaceId"]
+    );
+    // Each region replays its own first answer.
+    let again_here = ok(in_region("ap-guangzhou", "CreateNetworkInterface", eni_body(&here, "e", "tok-r")).await);
+    let again_there = ok(in_region("ap-shanghai", "CreateNetworkInterface", eni_body(&there, "e", "tok-r")).await);
+    assert_eq!(again_here["RequestId"], first_here["RequestId"]);
+    assert_eq!(again_there["RequestId"], first_there["RequestId"]);
+    assert_eq!(total_enis(&s).await, 1, "one ENI in ap-guangzhou");
+    let listed = ok(in_region("ap-shanghai", "DescribeNetworkInterfaces", json!({})).await);
+    assert_eq!(listed["TotalCount"], 1, "one ENI in ap-shanghai");
+    // Within a region the token still refuses other parameters.
+    let r = in_region("ap-shanghai", "CreateNetworkInterface", eni_body(&there, "renamed", "tok-r")).await;
+    err(&r, "UnsupportedOperation.IdempotentParameterMismatch");
 }

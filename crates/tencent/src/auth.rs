@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eniplane_api::credentials::Signer;
 use eniplane_api::nonces::{Namespace, Verdict, MAX_NONCE_BYTES};
-use eniplane_api::{HttpRequest, Services};
+use eniplane_api::{ParsedRequest, Services};
 use eniplane_auth::{tc3, tencent_v1, AuthError, RequestView};
 
 use crate::error::{from_auth, from_domain, ApiError, Service};
@@ -25,7 +25,7 @@ fn now_secs() -> i64 {
 }
 
 /// Verifies the signature and returns the signer.
-pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelope) -> Result<Credential, ApiError> {
+pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Envelope) -> Result<Credential, ApiError> {
     if req.header("x-tc-token").is_some_and(|t| !t.is_empty()) {
         return Err(ApiError::new(
             "AuthFailure.TokenFailure",
@@ -59,8 +59,9 @@ pub(crate) async fn authenticate(svc: &Services, req: &HttpRequest, env: &Envelo
             let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey))?;
             Ok(Credential { key, service: Some(parsed.service) })
         }
-        Scheme::V1(params) => {
-            let id = params.iter().find(|(k, _)| k == "SecretId").map(|(_, v)| v.clone()).unwrap_or_default();
+        Scheme::V1 => {
+            let params = req.params();
+            let id = req.param("SecretId").unwrap_or_default().to_string();
             let key = lookup(svc, &id).await?;
             let secret = key.as_ref().map(|k| k.secret.clone());
             let host = req.header("host").unwrap_or("");

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Credential;
+use crate::cam::{self, Place, Touches};
 use crate::error::{from_domain, ApiError, Service};
 use crate::protocol::Envelope;
 
@@ -52,20 +53,22 @@ impl Ctx {
         Ok(Self { svc: svc.clone(), env, key: cred.key, service })
     }
 
-    /// Checks the key's policies (when it has any) allow `action` (`vpc:Name`).
-    pub fn authorize(&self, action: &str) -> Result<(), ApiError> {
+    /// Checks the key's policies (when it has any) allow `action` (`vpc:Name`) on every resource
+    /// the request touches ([`crate::cam`]); one resource refused refuses the request.
+    pub fn authorize(&self, action: &str, touches: &Touches, params: &Value) -> Result<(), ApiError> {
         if self.key.policies.is_empty() {
             return Ok(());
         }
-        let resource =
-            format!("qcs::{}:{}:uin/{}:*", self.service.name(), self.env.scope.region, self.env.scope.account);
-        if self.key.allows(action, &resource) {
-            return Ok(());
+        let scope = &self.env.scope;
+        let place = Place { service: self.service.name(), region: &scope.region, account: &scope.account };
+        let resources = cam::resources(touches, params, &place)?;
+        match resources.iter().find(|r| !self.key.allows(action, r)) {
+            None => Ok(()),
+            Some(refused) => Err(ApiError::new(
+                "AuthFailure.UnauthorizedOperation",
+                format!("The request is not authorized: {action} is not allowed for this key on {refused}."),
+            )),
         }
-        Err(ApiError::new(
-            "AuthFailure.UnauthorizedOperation",
-            format!("The request is not authorized: {action} is not allowed for this key."),
-        ))
     }
 
     /// Decodes the typed request.

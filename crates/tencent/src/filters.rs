@@ -1,9 +1,20 @@
 //! `Filters` (AND across filters, OR across values), `Ids`/`Filters` exclusivity, and
 //! Offset/Limit pagination for the Describe* actions.
+//!
+//! Bounds: at most [`MAX_FILTERS`] filters per request; at most [`CVM_FILTER_VALUES`] values per
+//! filter on CVM (documented: "up to 10 `Filters` and 5 `Filters.Values`") and
+//! [`VPC_FILTER_VALUES`] on VPC (undocumented there; the size of an ID list).
 
 use serde::Deserialize;
 
 use crate::error::ApiError;
+
+/// Most filters per request (documented for VPC and CVM Describe actions).
+pub(crate) const MAX_FILTERS: usize = 10;
+/// Most values per filter on CVM `DescribeInstances` (documented).
+pub(crate) const CVM_FILTER_VALUES: usize = 5;
+/// Most values per filter on the VPC Describe actions (not documented; chosen as the ID-list size).
+pub(crate) const VPC_FILTER_VALUES: usize = 100;
 
 /// One filter as sent.
 #[derive(Debug, Clone, Deserialize)]
@@ -65,13 +76,22 @@ impl<'de> Deserialize<'de> for Filters {
     }
 }
 
-/// Checks filters against the names an action knows.
-pub(crate) fn check(filters: &Filters, known: &[&str]) -> Result<(), ApiError> {
+/// Checks filters against the names an action knows, with at most `max_values` values each.
+pub(crate) fn check(filters: &Filters, known: &[&str], max_values: usize) -> Result<(), ApiError> {
     if let Some(p) = &filters.problem {
         return Err(p.clone());
     }
-    if filters.len() > 10 {
-        return Err(ApiError::new("InvalidParameterValue.LimitExceeded", "At most 10 Filters are allowed."));
+    if filters.len() > MAX_FILTERS {
+        return Err(ApiError::new(
+            "InvalidParameterValue.LimitExceeded",
+            format!("At most {MAX_FILTERS} Filters are allowed."),
+        ));
+    }
+    if let Some(f) = filters.iter().find(|f| f.values.len() > max_values) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.LimitExceeded",
+            format!("The filter `{}` has {} Values; at most {max_values} are allowed.", f.name, f.values.len()),
+        ));
     }
     for f in filters.iter() {
         let ok = known.contains(&f.name.as_str()) || (f.name.starts_with("tag:") && known.contains(&"tag:"));
@@ -123,4 +143,27 @@ pub(crate) fn page(offset: Option<u64>, limit: Option<u64>) -> Result<(usize, us
 pub(crate) fn paginate<T>(items: Vec<T>, offset: usize, limit: usize) -> (Vec<T>, u64) {
     let total = items.len() as u64;
     (items.into_iter().skip(offset).take(limit).collect(), total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn filters(n: usize, values: usize) -> Filters {
+        let one = json!({"Name": "vpc-id", "Values": (0..values).map(|i| format!("vpc-{i}")).collect::<Vec<_>>()});
+        serde_json::from_value(json!(vec![one; n])).unwrap()
+    }
+
+    #[test]
+    fn filter_and_value_counts_at_and_over_the_limits() {
+        assert!(check(&filters(MAX_FILTERS, 1), &["vpc-id"], VPC_FILTER_VALUES).is_ok());
+        let e = check(&filters(MAX_FILTERS + 1, 1), &["vpc-id"], VPC_FILTER_VALUES).unwrap_err();
+        assert_eq!(e.code, "InvalidParameterValue.LimitExceeded");
+        assert!(check(&filters(1, CVM_FILTER_VALUES), &["vpc-id"], CVM_FILTER_VALUES).is_ok());
+        let e = check(&filters(1, CVM_FILTER_VALUES + 1), &["vpc-id"], CVM_FILTER_VALUES).unwrap_err();
+        assert!(e.message.contains("at most 5"), "{}", e.message);
+        assert!(check(&filters(1, VPC_FILTER_VALUES), &["vpc-id"], VPC_FILTER_VALUES).is_ok());
+        assert!(check(&filters(1, VPC_FILTER_VALUES + 1), &["vpc-id"], VPC_FILTER_VALUES).is_err());
+    }
 }

@@ -3,7 +3,7 @@
 //! keeps following the one task), instead of running again; the same token with other parameters
 //! is `UnsupportedOperation.IdempotentParameterMismatch`, and a repeat while the first call runs is
 //! `UnsupportedOperation.IdempotentProcessing`. The Go SDK injects tokens precisely so that its
-//! network retries are safe.
+//! network retries are safe. A token belongs to one account, region and action.
 //!
 //! Two short transactions bracket the action's own: the first reserves the token, the second
 //! records the answer (or releases the token when the action failed, so it may be retried). A
@@ -47,8 +47,9 @@ pub(crate) enum Begin {
     Replay(Value),
 }
 
-/// The token of a request, if it carries one; validates its shape.
-pub(crate) fn token_of(params: &Value, account: &str, action: &str) -> Result<Option<Token>, ApiError> {
+/// The token of a request, if it carries one; validates its shape. A token is scoped by account,
+/// region and action: the same token in another region or for another action is another token.
+pub(crate) fn token_of(params: &Value, account: &str, region: &str, action: &str) -> Result<Option<Token>, ApiError> {
     let Some(raw) = params.get("ClientToken") else { return Ok(None) };
     let token = match raw {
         Value::String(s) if s.is_empty() => return Ok(None),
@@ -61,7 +62,7 @@ pub(crate) fn token_of(params: &Value, account: &str, action: &str) -> Result<Op
     }
     // `serde_json::Value` objects are sorted maps, so equal parameters serialize equally.
     let digest = hex::encode(Sha256::digest(rest.to_string().as_bytes()));
-    Ok(Some(Token { key: format!("{account}/{action}/{token}"), account: account.into(), digest }))
+    Ok(Some(Token { key: format!("{account}/{region}/{action}/{token}"), account: account.into(), digest }))
 }
 
 fn record(t: &Token, e: &Entry) -> Result<Record, StoreError> {

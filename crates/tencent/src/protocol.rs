@@ -1,7 +1,7 @@
 //! The API 3.0 envelope: where action, version, region and parameters come from (TC3 headers
 //! with a JSON or flattened body, or the legacy signed form), and the success envelope.
 
-use eniplane_api::{flat, HttpRequest, HttpResponse, Services};
+use eniplane_api::{flat, json, HttpResponse, ParsedRequest, Services};
 use serde_json::{Map, Value};
 
 use crate::actions;
@@ -29,8 +29,8 @@ const V1_COMMON: &[&str] = &[
 pub(crate) enum Scheme {
     /// `Authorization: TC3-HMAC-SHA256 …`.
     Tc3,
-    /// Legacy `Signature` parameter; carries the decoded flat parameters.
-    V1(Vec<(String, String)>),
+    /// Legacy `Signature` parameter (over the request's decoded parameters).
+    V1,
 }
 
 /// What the envelope says.
@@ -43,37 +43,37 @@ pub(crate) struct Envelope {
 }
 
 /// Whether a request looks like Tencent API 3.0.
-pub(crate) fn looks_like_tencent(req: &HttpRequest) -> bool {
+pub(crate) fn looks_like_tencent(req: &ParsedRequest) -> bool {
     if req.header("x-tc-action").is_some() || req.header("authorization").is_some_and(|a| a.starts_with("TC3-")) {
         return true;
     }
-    let params = flat_params(req);
-    params.iter().any(|(k, _)| k == "SecretId") || params.iter().any(|(k, v)| k == "Version" && v == crate::VERSION)
+    req.params().iter().any(|(k, v)| k == "SecretId" || (k == "Version" && v == crate::VERSION))
 }
 
-fn flat_params(req: &HttpRequest) -> Vec<(String, String)> {
-    let mut p = req.query_params();
-    p.extend(req.form_params());
-    p
-}
-
-fn header_param(req: &HttpRequest, name: &str) -> Option<String> {
+fn header_param(req: &ParsedRequest, name: &str) -> Option<String> {
     req.header(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 /// The action a request names (`X-TC-Action`, or the legacy `Action` parameter), if any.
-pub(crate) fn action_name(req: &HttpRequest) -> Option<String> {
-    header_param(req, "x-tc-action")
-        .or_else(|| flat_params(req).into_iter().find(|(k, _)| k == "Action").map(|(_, v)| v))
+pub(crate) fn action_name(req: &ParsedRequest) -> Option<String> {
+    header_param(req, "x-tc-action").or_else(|| req.param("Action").map(str::to_string))
 }
 
-/// Reads the envelope.
-pub(crate) fn parse(req: &HttpRequest) -> Result<Envelope, ApiError> {
+/// An input limit exceeded, as the error every Tencent action may answer.
+fn too_big(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("InvalidParameter", e.to_string())
+}
+
+/// Reads the envelope. Input limits are checked here, before the signature.
+pub(crate) fn parse(req: &ParsedRequest) -> Result<Envelope, ApiError> {
     if req.method != "GET" && req.method != "POST" {
         return Err(ApiError::new(
             "UnsupportedProtocol",
             format!("HTTP method {} is not supported; use GET or POST.", req.method),
         ));
+    }
+    if let Some(problem) = req.problem() {
+        return Err(too_big(problem));
     }
     let tc3 = req.header("authorization").is_some() || req.header("x-tc-action").is_some();
     if tc3 {
@@ -84,8 +84,7 @@ pub(crate) fn parse(req: &HttpRequest) -> Result<Envelope, ApiError> {
         let params = body_params(req)?;
         return Ok(Envelope { scheme: Scheme::Tc3, action, version, region, params });
     }
-    let flat = flat_params(req);
-    let get = |k: &str| flat.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let get = |k: &str| req.param(k).map(str::to_string);
     if get("Signature").is_none() {
         return Err(ApiError::new(
             "AuthFailure.InvalidAuthorization",
@@ -96,27 +95,28 @@ pub(crate) fn parse(req: &HttpRequest) -> Result<Envelope, ApiError> {
         .ok_or_else(|| ApiError::new("MissingParameter", "The request is missing the Action parameter."))?;
     let version = get("Version").unwrap_or_default();
     let region = get("Region").filter(|r| !r.is_empty());
-    let params = flat::unflatten(&flat, 0, V1_COMMON);
-    Ok(Envelope { scheme: Scheme::V1(flat), action, version, region, params })
+    let params = flat::unflatten(req.params(), 0, V1_COMMON).map_err(too_big)?;
+    Ok(Envelope { scheme: Scheme::V1, action, version, region, params })
 }
 
 /// The action's own parameters of a TC3 request: JSON body, or flattened query/form.
-fn body_params(req: &HttpRequest) -> Result<Value, ApiError> {
+fn body_params(req: &ParsedRequest) -> Result<Value, ApiError> {
     if req.method == "GET" {
-        return Ok(flat::unflatten(&req.query_params(), 0, &[]));
+        return flat::unflatten(req.query(), 0, &[]).map_err(too_big);
     }
     match req.media_type().as_str() {
         "application/json" | "" | "text/plain" => {
             if req.body.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(Value::Object(Map::new()));
             }
-            match serde_json::from_slice::<Value>(&req.body) {
+            match json::parse(&req.body) {
                 Ok(v @ Value::Object(_)) => Ok(v),
                 Ok(_) => Err(ApiError::new("InvalidParameter", "The request body must be a JSON object.")),
+                Err(json::JsonError::Limit(e)) => Err(too_big(e)),
                 Err(e) => Err(ApiError::new("InvalidParameter", format!("The request body is not valid JSON: {e}."))),
             }
         }
-        "application/x-www-form-urlencoded" => Ok(flat::unflatten(&req.form_params(), 0, &[])),
+        "application/x-www-form-urlencoded" => flat::unflatten(req.form(), 0, &[]).map_err(too_big),
         other => Err(ApiError::new(
             "InvalidParameter",
             format!("Content-Type {other} is not supported; use application/json."),
@@ -125,7 +125,7 @@ fn body_params(req: &HttpRequest) -> Result<Value, ApiError> {
 }
 
 /// Runs the whole pipeline; returns the response fields.
-pub(crate) async fn serve(svc: &Services, req: &HttpRequest, request_id: &str) -> Result<Value, ApiError> {
+pub(crate) async fn serve(svc: &Services, req: &ParsedRequest, request_id: &str) -> Result<Value, ApiError> {
     let env = parse(req)?;
     let credential: Credential = auth::authenticate(svc, req, &env).await?;
     if env.version != crate::VERSION {
@@ -156,9 +156,10 @@ pub(crate) async fn serve(svc: &Services, req: &HttpRequest, request_id: &str) -
             ),
         ));
     }
-    ctx.authorize(&rate_key)?;
+    ctx.authorize(&rate_key, &action.touches, &env.params)?;
+    let scope = &ctx.env.scope;
     let token = match action.idempotent() {
-        true => idempotency::token_of(&env.params, &ctx.env.scope.account, action.name)?,
+        true => idempotency::token_of(&env.params, &scope.account, &scope.region, action.name)?,
         false => None,
     };
     let token = match token {

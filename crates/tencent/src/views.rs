@@ -389,7 +389,7 @@ pub(crate) fn instance(i: &Instance, primary: Option<&Eni>) -> InstanceView {
         instance_charge_type: if i.charge_type.is_empty() { "POSTPAID_BY_HOUR".into() } else { i.charge_type.clone() },
         system_disk: SystemDiskView {
             disk_type: "CLOUD_PREMIUM",
-            disk_id: format!("disk-{}", &i.id[4..]),
+            disk_id: format!("disk-{}", i.id.strip_prefix("ins-").unwrap_or(&i.id)),
             disk_size: 50,
         },
         data_disks: Vec::new(),

@@ -45,7 +45,9 @@ pub struct NewInstances {
 pub fn shape_of(instance_type: &str) -> (u32, u32) {
     let size = instance_type.split('.').nth(1).unwrap_or("").to_ascii_uppercase();
     let digits_at = size.find(|c: char| c.is_ascii_digit() && !size.starts_with(c)).unwrap_or(size.len());
-    let (word, mem) = size.split_at(size.rfind(|c: char| !c.is_ascii_digit()).map(|i| i + 1).unwrap_or(digits_at));
+    // Split after the last character that is not a digit (a char boundary, whatever the text).
+    let cut = size.char_indices().rev().find(|(_, c)| !c.is_ascii_digit()).map(|(i, c)| i + c.len_utf8());
+    let (word, mem) = size.split_at(cut.unwrap_or(digits_at));
     let cpu = match word {
         "SMALL" => 1,
         "MEDIUM" => 2,
@@ -229,4 +231,21 @@ pub fn enis_of(tx: &mut dyn Tx, env: &Env, ins: &Instance) -> Result<Vec<Eni>, E
     let mut v = on_instance(tx, env, &ins.id)?;
     v.sort_by_key(|e| e.attachment.as_ref().map(|a| a.device_index).unwrap_or(u32::MAX));
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shape_of;
+
+    #[test]
+    fn shapes_of_type_names_and_of_any_text() {
+        assert_eq!(shape_of("S5.MEDIUM4"), (2, 4));
+        assert_eq!(shape_of("S5.LARGE16"), (4, 16));
+        assert_eq!(shape_of("S5.2XLARGE32"), (8, 32));
+        // Multi-byte text after the dot once split inside a character and panicked.
+        for t in ["S5.MEDIUM4é", "S5.é", "S5.🦀8", "S5.e\u{301}", "S5.数据4", ".", "", "S5.44"] {
+            let _ = shape_of(t);
+        }
+        assert_eq!(shape_of("S5.MEDIUMé4"), (2, 4));
+    }
 }

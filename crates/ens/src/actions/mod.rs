@@ -1,5 +1,5 @@
-//! The action table: every supported action once, with its rate limit, error family and
-//! handler. Each handler takes one typed request (`#[serde(deny_unknown_fields)]`; documented
+//! The action table: every supported action once, with its rate limit, error family, the
+//! resources it touches (for authorization, see [`crate::ram`]) and handler. Each handler takes one typed request (`#[serde(deny_unknown_fields)]`; documented
 //! but unimplemented parameters are accepted and ignored) and returns one typed response.
 //!
 //! Rates: ENS documents no per-action API rates. eniplane allows each account 100 requests per
@@ -15,7 +15,9 @@ mod security_group;
 use std::future::Future;
 use std::pin::Pin;
 
+use eniplane_api::input::MAX_LIST_ITEMS;
 use eniplane_api::lenient;
+use eniplane_api::resources::{many, one, Named};
 use eniplane_core::ids::{self, IdKind};
 use eniplane_core::model::Tag;
 use eniplane_core::Cloud;
@@ -24,6 +26,7 @@ use serde_json::Value;
 
 use crate::context::Ctx;
 use crate::error::{ApiError, Family};
+use crate::ram::{Res, Touches};
 
 type Run = fn(Ctx, Value) -> Pin<Box<dyn Future<Output = Result<Value, ApiError>> + Send>>;
 
@@ -35,8 +38,13 @@ pub(crate) struct Action {
     pub rate: u32,
     /// Which error codes the action documents for shared domain errors.
     pub family: Family,
+    /// The resources it touches.
+    pub touches: Touches,
     /// Decode, handle, encode.
     pub run: Run,
+    /// The typed request's parameter names (for the declaration test).
+    #[cfg(test)]
+    pub fields: fn() -> Vec<&'static str>,
 }
 
 /// Rate of read (Describe*) actions, requests per second per account.
@@ -44,12 +52,14 @@ pub(crate) const READ: u32 = 100;
 /// Rate of mutating actions, requests per second per account.
 pub(crate) const WRITE: u32 = 20;
 
+/// `action!(name, rate, error family, on-type, named-parameters, handler)`.
 macro_rules! action {
-    ($name:literal, $rate:expr, $family:ident, $handler:path) => {
+    ($name:literal, $rate:expr, $family:ident, $on:ident, $names:expr, $handler:path) => {
         Action {
             name: $name,
             rate: $rate,
             family: Family::$family,
+            touches: Touches { on: Res::$on, names: $names },
             run: |ctx, params| {
                 Box::pin(async move {
                     let req = ctx.decode(params)?;
@@ -57,51 +67,142 @@ macro_rules! action {
                     ctx.encode(&resp)
                 })
             },
+            #[cfg(test)]
+            fields: || eniplane_api::resources::handler_fields::<Ctx, _, _>($handler),
         }
     };
 }
 
+// Parameters naming resources, shared by several actions.
+type Names = &'static [Named<Res>];
+const NONE: Names = &[];
+const ENI: Names = &[one("NetworkInterfaceId", Res::NetworkInterface)];
+const ENIS: Names = &[many("NetworkInterfaceIds", Res::NetworkInterface)];
+const NEW_ENI: Names = &[many("SecurityGroupIds", Res::SecurityGroup), one("VSwitchId", Res::VSwitch)];
+const ENI_ON_INSTANCE: Names = &[one("InstanceId", Res::Instance), one("NetworkInterfaceId", Res::NetworkInterface)];
+const ENI_IN_VSWITCH: Names = &[one("NetworkInterfaceId", Res::NetworkInterface), one("VSwitchId", Res::VSwitch)];
+const ENI_FILTERS: Names = &[
+    one("InstanceId", Res::Instance),
+    one("NetworkId", Res::Network),
+    one("NetworkInterfaceId", Res::NetworkInterface),
+    many("NetworkInterfaceIds", Res::NetworkInterface),
+    one("SecurityGroupId", Res::SecurityGroup),
+    one("VSwitchId", Res::VSwitch),
+];
+const GROUP: Names = &[one("SecurityGroupId", Res::SecurityGroup)];
+const MEMBERSHIP: Names = &[
+    one("SecurityGroupId", Res::SecurityGroup),
+    one("InstanceId", Res::Instance),
+    one("NetworkInterfaceId", Res::NetworkInterface),
+];
+const NETWORK: Names = &[one("NetworkId", Res::Network)];
+const NETWORKS: Names = &[one("NetworkId", Res::Network), many("NetworkIds", Res::Network)];
+const VSWITCH: Names = &[one("VSwitchId", Res::VSwitch)];
+const VSWITCHES: Names =
+    &[one("NetworkId", Res::Network), one("VSwitchId", Res::VSwitch), many("VSwitchIds", Res::VSwitch)];
+const NEW_INSTANCES: Names =
+    &[one("VSwitchId", Res::VSwitch), one("NetWorkId", Res::Network), one("SecurityId", Res::SecurityGroup)];
+const INSTANCE_FILTERS: Names = &[
+    one("InstanceId", Res::Instance),
+    many("InstanceIds", Res::Instance),
+    one("NetworkId", Res::Network),
+    one("VSwitchId", Res::VSwitch),
+    one("SecurityGroupId", Res::SecurityGroup),
+];
+const INSTANCE: Names = &[one("InstanceId", Res::Instance)];
+const INSTANCES: Names = &[many("InstanceIds", Res::Instance)];
+const RELEASED: Names = &[one("InstanceId", Res::Released)];
+
 static ACTIONS: &[Action] = &[
-    action!("CreateNetworkInterface", WRITE, Network, eni::create_network_interface),
-    action!("DeleteNetworkInterfaces", WRITE, Network, eni::delete_network_interfaces),
-    action!("DescribeNetworkInterfaces", READ, Network, eni::describe_network_interfaces),
-    action!("AttachNetworkInterface", WRITE, Network, eni::attach_network_interface),
-    action!("DetachNetworkInterface", WRITE, Network, eni::detach_network_interface),
-    action!("ModifyNetworkInterfaceAttribute", WRITE, Network, eni::modify_network_interface_attribute),
-    action!("AssignPrivateIpAddresses", WRITE, Network, eni::assign_private_ip_addresses),
-    action!("UnassignPrivateIpAddresses", WRITE, Network, eni::unassign_private_ip_addresses),
-    action!("CreateSecurityGroup", WRITE, Network, security_group::create_security_group),
-    action!("DeleteSecurityGroup", WRITE, Network, security_group::delete_security_group),
-    action!("DescribeSecurityGroups", READ, Network, security_group::describe_security_groups),
-    action!("DescribeSecurityGroupAttribute", READ, Network, security_group::describe_security_group_attribute),
-    action!("ModifySecurityGroupAttribute", WRITE, Network, security_group::modify_security_group_attribute),
-    action!("AuthorizeSecurityGroup", WRITE, Network, security_group::authorize_security_group),
-    action!("AuthorizeSecurityGroupEgress", WRITE, Network, security_group::authorize_security_group_egress),
-    action!("RevokeSecurityGroup", WRITE, Network, security_group::revoke_security_group),
-    action!("RevokeSecurityGroupEgress", WRITE, Network, security_group::revoke_security_group_egress),
-    action!("JoinSecurityGroup", WRITE, Network, security_group::join_security_group),
-    action!("LeaveSecurityGroup", WRITE, Network, security_group::leave_security_group),
-    action!("CreateNetwork", WRITE, Network, network::create_network),
-    action!("DeleteNetwork", WRITE, Network, network::delete_network),
-    action!("DescribeNetworks", READ, Network, network::describe_networks),
-    action!("DescribeNetworkAttribute", READ, Network, network::describe_network_attribute),
-    action!("ModifyNetworkAttribute", WRITE, Network, network::modify_network_attribute),
-    action!("CreateVSwitch", WRITE, Network, network::create_vswitch),
-    action!("DeleteVSwitch", WRITE, Network, network::delete_vswitch),
-    action!("DescribeVSwitches", READ, Network, network::describe_vswitches),
-    action!("DescribeVSwitchAttributes", READ, Network, network::describe_vswitch_attributes),
-    action!("ModifyVSwitchAttribute", WRITE, Network, network::modify_vswitch_attribute),
-    action!("RunInstances", WRITE, Run, instance::run_instances),
-    action!("DescribeInstances", READ, Instance, instance::describe_instances),
-    action!("StartInstance", WRITE, Instance, lifecycle::start_instance),
-    action!("StartInstances", WRITE, Instance, lifecycle::start_instances),
-    action!("StopInstance", WRITE, Stop, lifecycle::stop_instance),
-    action!("StopInstances", WRITE, Stop, lifecycle::stop_instances),
-    action!("RebootInstance", WRITE, Instance, lifecycle::reboot_instance),
-    action!("ReleaseInstance", WRITE, Instance, lifecycle::release_instance),
-    action!("ReleasePostPaidInstance", WRITE, Instance, lifecycle::release_post_paid_instance),
-    action!("ModifyInstanceAttribute", WRITE, Instance, instance::modify_instance_attribute),
-    action!("DescribeEnsRegions", READ, Network, instance::describe_ens_regions),
+    action!("CreateNetworkInterface", WRITE, Network, NetworkInterface, NEW_ENI, eni::create_network_interface),
+    action!("DeleteNetworkInterfaces", WRITE, Network, NetworkInterface, ENIS, eni::delete_network_interfaces),
+    action!(
+        "DescribeNetworkInterfaces",
+        READ,
+        Network,
+        NetworkInterface,
+        ENI_FILTERS,
+        eni::describe_network_interfaces
+    ),
+    action!("AttachNetworkInterface", WRITE, Network, NetworkInterface, ENI_ON_INSTANCE, eni::attach_network_interface),
+    action!("DetachNetworkInterface", WRITE, Network, NetworkInterface, ENI, eni::detach_network_interface),
+    action!(
+        "ModifyNetworkInterfaceAttribute",
+        WRITE,
+        Network,
+        NetworkInterface,
+        ENI,
+        eni::modify_network_interface_attribute
+    ),
+    action!(
+        "AssignPrivateIpAddresses",
+        WRITE,
+        Network,
+        NetworkInterface,
+        ENI_IN_VSWITCH,
+        eni::assign_private_ip_addresses
+    ),
+    action!("UnassignPrivateIpAddresses", WRITE, Network, NetworkInterface, ENI, eni::unassign_private_ip_addresses),
+    action!("CreateSecurityGroup", WRITE, Network, SecurityGroup, NONE, security_group::create_security_group),
+    action!("DeleteSecurityGroup", WRITE, Network, SecurityGroup, GROUP, security_group::delete_security_group),
+    action!("DescribeSecurityGroups", READ, Network, SecurityGroup, GROUP, security_group::describe_security_groups),
+    action!(
+        "DescribeSecurityGroupAttribute",
+        READ,
+        Network,
+        SecurityGroup,
+        GROUP,
+        security_group::describe_security_group_attribute
+    ),
+    action!(
+        "ModifySecurityGroupAttribute",
+        WRITE,
+        Network,
+        SecurityGroup,
+        GROUP,
+        security_group::modify_security_group_attribute
+    ),
+    action!("AuthorizeSecurityGroup", WRITE, Network, SecurityGroup, GROUP, security_group::authorize_security_group),
+    action!(
+        "AuthorizeSecurityGroupEgress",
+        WRITE,
+        Network,
+        SecurityGroup,
+        GROUP,
+        security_group::authorize_security_group_egress
+    ),
+    action!("RevokeSecurityGroup", WRITE, Network, SecurityGroup, GROUP, security_group::revoke_security_group),
+    action!(
+        "RevokeSecurityGroupEgress",
+        WRITE,
+        Network,
+        SecurityGroup,
+        GROUP,
+        security_group::revoke_security_group_egress
+    ),
+    action!("JoinSecurityGroup", WRITE, Network, SecurityGroup, MEMBERSHIP, security_group::join_security_group),
+    action!("LeaveSecurityGroup", WRITE, Network, SecurityGroup, MEMBERSHIP, security_group::leave_security_group),
+    action!("CreateNetwork", WRITE, Network, Network, NONE, network::create_network),
+    action!("DeleteNetwork", WRITE, Network, Network, NETWORK, network::delete_network),
+    action!("DescribeNetworks", READ, Network, Network, NETWORKS, network::describe_networks),
+    action!("DescribeNetworkAttribute", READ, Network, Network, NETWORK, network::describe_network_attribute),
+    action!("ModifyNetworkAttribute", WRITE, Network, Network, NETWORK, network::modify_network_attribute),
+    action!("CreateVSwitch", WRITE, Network, VSwitch, NETWORK, network::create_vswitch),
+    action!("DeleteVSwitch", WRITE, Network, VSwitch, VSWITCH, network::delete_vswitch),
+    action!("DescribeVSwitches", READ, Network, VSwitch, VSWITCHES, network::describe_vswitches),
+    action!("DescribeVSwitchAttributes", READ, Network, VSwitch, VSWITCH, network::describe_vswitch_attributes),
+    action!("ModifyVSwitchAttribute", WRITE, Network, VSwitch, VSWITCH, network::modify_vswitch_attribute),
+    action!("RunInstances", WRITE, Run, Instance, NEW_INSTANCES, instance::run_instances),
+    action!("DescribeInstances", READ, Instance, Instance, INSTANCE_FILTERS, instance::describe_instances),
+    action!("StartInstance", WRITE, Instance, Instance, INSTANCE, lifecycle::start_instance),
+    action!("StartInstances", WRITE, Instance, Instance, INSTANCES, lifecycle::start_instances),
+    action!("StopInstance", WRITE, Stop, Instance, INSTANCE, lifecycle::stop_instance),
+    action!("StopInstances", WRITE, Stop, Instance, INSTANCES, lifecycle::stop_instances),
+    action!("RebootInstance", WRITE, Instance, Instance, INSTANCE, lifecycle::reboot_instance),
+    action!("ReleaseInstance", WRITE, Instance, Released, RELEASED, lifecycle::release_instance),
+    action!("ReleasePostPaidInstance", WRITE, Instance, Instance, INSTANCE, lifecycle::release_post_paid_instance),
+    action!("ModifyInstanceAttribute", WRITE, Instance, Instance, INSTANCE, instance::modify_instance_attribute),
+    action!("DescribeEnsRegions", READ, Network, Account, NONE, instance::describe_ens_regions),
 ];
 
 /// The action with this name.
@@ -170,8 +271,6 @@ pub(crate) fn flag(field: &str, value: &Option<String>) -> Result<Option<bool>, 
     }
 }
 
-/// A list of strings given as `.N` parameters, a JSON array string (with or without spaces)
-/// or a comma-joined string.
 /// The IDs a Describe filters on: the `.N`/JSON list `field` (at most 100) plus the single-ID
 /// parameter when given.
 pub(crate) fn ids_filter(field: &str, many: Option<Value>, single: Option<&str>) -> Result<Vec<String>, ApiError> {
@@ -183,11 +282,17 @@ pub(crate) fn ids_filter(field: &str, many: Option<Value>, single: Option<&str>)
     Ok(ids)
 }
 
+/// A list of strings given as `.N` parameters, a JSON array string (with or without spaces)
+/// or a comma-joined string; at most [`MAX_LIST_ITEMS`] (the ENS `.N` bound) items.
 pub(crate) fn list(field: &str, value: Option<Value>) -> Result<Vec<String>, ApiError> {
-    match value {
-        None => Ok(Vec::new()),
-        Some(v) => lenient::string_list(v).map_err(|e| ApiError::invalid(field, e)),
+    let items = match value {
+        None => Vec::new(),
+        Some(v) => lenient::string_list(v).map_err(|e| ApiError::invalid(field, e))?,
+    };
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(ApiError::invalid(field, format!("at most {MAX_LIST_ITEMS} items are allowed")));
     }
+    Ok(items)
 }
 
 /// A list of objects given as a JSON array string (or `.N.Key` parameters).
@@ -268,7 +373,43 @@ pub(crate) fn tags(input: Vec<TagInput>) -> Result<Vec<Tag>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ram;
     use serde_json::json;
+
+    /// Request parameters that end like an ID but name no resource eniplane authorizes.
+    const NOT_RESOURCES: &[&str] = &[
+        "EnsRegionId",
+        "EnsRegionIds",
+        "ImageId",
+        "DeploymentSetId",
+        "LaunchTemplateId",
+        "VpdId",
+        "VpdVSwitchId",
+        "VpdVSwitchIds",
+        "EnsServiceId",
+    ];
+
+    #[test]
+    fn every_action_declares_the_resources_it_touches() {
+        for a in ACTIONS {
+            let empty = ram::resources(&a.touches, &json!({}), "1").unwrap();
+            assert!(!empty.is_empty(), "{} names no resource", a.name);
+            let fields = (a.fields)();
+            for f in &fields {
+                if !(f.ends_with("Id") || f.ends_with("Ids")) || NOT_RESOURCES.contains(f) {
+                    continue;
+                }
+                assert!(
+                    a.touches.names.iter().any(|n| n.path == *f),
+                    "{}: parameter {f} names resources but is not declared",
+                    a.name
+                );
+            }
+            for n in a.touches.names {
+                assert!(fields.contains(&n.path), "{}: declares {} it does not take", a.name, n.path);
+            }
+        }
+    }
 
     #[test]
     fn every_action_listed_once() {
@@ -289,6 +430,9 @@ mod tests {
         assert_eq!(list("X", Some(json!("[\"a\",\"b\"]"))).unwrap(), vec!["a", "b"]);
         assert_eq!(list("X", Some(json!("a,b"))).unwrap(), vec!["a", "b"]);
         assert_eq!(list("X", Some(json!("[bad"))).unwrap_err().code, "InvalidParameter.X");
+        let items = |n: usize| Some(json!((0..n).map(|i| format!("i-{i}")).collect::<Vec<_>>()));
+        assert_eq!(list("X", items(MAX_LIST_ITEMS)).unwrap().len(), MAX_LIST_ITEMS);
+        assert_eq!(list("X", items(MAX_LIST_ITEMS + 1)).unwrap_err().code, "InvalidParameter.X");
     }
 
     #[test]

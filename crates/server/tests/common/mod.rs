@@ -137,14 +137,19 @@ impl TestServer {
     /// Creates another account whose key carries `policy` (a CAM/RAM policy document).
     pub async fn account_with_policy(&self, name: &str, policy: Value) -> Key {
         let k = self.account(name).await;
-        let id = k.id.clone();
+        self.set_policy(&k, policy).await;
+        k
+    }
+
+    /// Replaces the policies of `key` with `policy`.
+    pub async fn set_policy(&self, key: &Key, policy: Value) {
+        let id = key.id.clone();
         self.svc
             .store
             .write(move |tx: &mut dyn Tx| account_ops::set_policies(tx, &id, vec![policy.clone()]))
             .await
             .expect("policies");
-        self.svc.credentials.forget(&k.id);
-        k
+        self.svc.credentials.forget(&key.id);
     }
 
     /// Host header value.

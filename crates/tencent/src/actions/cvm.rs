@@ -315,7 +315,8 @@ pub(crate) async fn describe_instances(
 ) -> Result<DescribeInstancesResponse, ApiError> {
     filters::exclusive(&r.ids, &r.filters)?;
     check_instance_ids(&r.ids)?;
-    filters::check(&r.filters, INSTANCE_FILTERS).map_err(|e| ApiError::new("InvalidFilter", e.message))?;
+    filters::check(&r.filters, INSTANCE_FILTERS, filters::CVM_FILTER_VALUES)
+        .map_err(|e| ApiError::new("InvalidFilter", e.message))?;
     if r.filters.iter().any(|f| f.values.len() > 5) {
         return Err(ApiError::new("InvalidFilterValue.LimitExceeded", "At most 5 Values per filter are allowed."));
     }

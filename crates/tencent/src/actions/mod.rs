@@ -1,6 +1,7 @@
 //! The action table: every supported action once, with its service, documented rate limit,
-//! documented business error codes and handler. Each handler takes one typed request and
-//! returns one typed response.
+//! documented business error codes, the resources it touches (for authorization, see
+//! [`crate::cam`]) and handler. Each handler takes one typed request and returns one typed
+//! response.
 
 mod cvm;
 mod eni;
@@ -12,10 +13,12 @@ mod vpc;
 use std::future::Future;
 use std::pin::Pin;
 
+use eniplane_api::resources::{many, one, Named};
 use eniplane_core::ids::{self, IdKind};
 use eniplane_core::Cloud;
 use serde_json::Value;
 
+use crate::cam::{Res, Touches};
 use crate::context::Ctx;
 use crate::error::{ApiError, Service};
 
@@ -31,8 +34,13 @@ pub(crate) struct Action {
     pub rate: u32,
     /// Documented business error codes (empty: no narrowing).
     pub errors: &'static [&'static str],
+    /// The resources it touches.
+    pub touches: Touches,
     /// Decode, handle, encode.
     pub run: Run,
+    /// The typed request's parameter names (for the declaration test).
+    #[cfg(test)]
+    pub fields: fn() -> Vec<&'static str>,
 }
 
 impl Action {
@@ -42,13 +50,15 @@ impl Action {
     }
 }
 
+/// `action!(name, service, rate, errors, on-type, named-parameters, handler)`.
 macro_rules! action {
-    ($name:literal, $service:ident, $rate:expr, $errors:expr, $handler:path) => {
+    ($name:literal, $service:ident, $rate:expr, $errors:expr, $on:ident, $names:expr, $handler:path) => {
         Action {
             name: $name,
             service: Service::$service,
             rate: $rate,
             errors: $errors,
+            touches: Touches { on: Res::$on, names: $names },
             run: |ctx, params| {
                 Box::pin(async move {
                     let req = ctx.decode(params)?;
@@ -56,6 +66,8 @@ macro_rules! action {
                     ctx.encode(&resp)
                 })
             },
+            #[cfg(test)]
+            fields: || eniplane_api::resources::handler_fields::<Ctx, _, _>($handler),
         }
     };
 }
@@ -95,54 +107,188 @@ const IDEMPOTENT: &[&str] = &[
     "RunInstances",
 ];
 
+// Parameters naming resources, shared by several actions.
+type Names = &'static [Named<Res>];
+const NONE: Names = &[];
+const ENI: Names = &[one("NetworkInterfaceId", Res::Eni)];
+const ENIS: Names = &[many("NetworkInterfaceIds", Res::Eni)];
+const ENI_ON_INSTANCE: Names = &[one("NetworkInterfaceId", Res::Eni), one("InstanceId", Res::Instance)];
+const ENIS_AND_GROUPS: Names = &[many("NetworkInterfaceIds", Res::Eni), many("SecurityGroupIds", Res::SecurityGroup)];
+const ENI_AND_GROUPS: Names = &[one("NetworkInterfaceId", Res::Eni), many("SecurityGroupIds", Res::SecurityGroup)];
+const NEW_ENI: Names =
+    &[one("VpcId", Res::Vpc), one("SubnetId", Res::Subnet), many("SecurityGroupIds", Res::SecurityGroup)];
+const NEW_ATTACHED_ENI: Names = &[
+    one("VpcId", Res::Vpc),
+    one("SubnetId", Res::Subnet),
+    one("InstanceId", Res::Instance),
+    many("SecurityGroupIds", Res::SecurityGroup),
+];
+const MIGRATED_ENI: Names = &[
+    one("NetworkInterfaceId", Res::Eni),
+    one("SourceInstanceId", Res::Instance),
+    one("DestinationInstanceId", Res::Instance),
+];
+const LIMIT_OF: Names = &[one("InstanceId", Res::InstanceOrEni)];
+const MIGRATED_IP: Names = &[one("SourceNetworkInterfaceId", Res::Eni), one("DestinationNetworkInterfaceId", Res::Eni)];
+const GROUP: Names = &[one("SecurityGroupId", Res::SecurityGroup)];
+const GROUPS: Names = &[many("SecurityGroupIds", Res::SecurityGroup)];
+const VPC: Names = &[one("VpcId", Res::Vpc)];
+const VPCS: Names = &[many("VpcIds", Res::Vpc)];
+const SUBNET: Names = &[one("SubnetId", Res::Subnet)];
+const SUBNETS: Names = &[many("SubnetIds", Res::Subnet)];
+const INSTANCES: Names = &[many("InstanceIds", Res::Instance)];
+const NEW_INSTANCES: Names = &[
+    one("VirtualPrivateCloud.VpcId", Res::Vpc),
+    one("VirtualPrivateCloud.SubnetId", Res::Subnet),
+    many("SecurityGroupIds", Res::SecurityGroup),
+];
+
 static ACTIONS: &[Action] = &[
-    action!("CreateNetworkInterface", Vpc, 100, ANY, eni::create_network_interface),
-    action!("CreateAndAttachNetworkInterface", Vpc, 100, ANY, eni::create_and_attach_network_interface),
-    action!("DeleteNetworkInterface", Vpc, 100, ENI_STATE, eni::delete_network_interface),
-    action!("DescribeNetworkInterfaces", Vpc, 100, ANY, eni::describe_network_interfaces),
-    action!("ModifyNetworkInterfaceAttribute", Vpc, 100, ANY, eni::modify_network_interface_attribute),
-    action!("AttachNetworkInterface", Vpc, 100, ATTACH, eni::attach_network_interface),
-    action!("DetachNetworkInterface", Vpc, 100, ENI_STATE, eni::detach_network_interface),
-    action!("MigrateNetworkInterface", Vpc, 100, ANY, eni::migrate_network_interface),
-    action!("AssociateNetworkInterfaceSecurityGroups", Vpc, 20, SEED, eni::associate_network_interface_security_groups),
+    action!("CreateNetworkInterface", Vpc, 100, ANY, Eni, NEW_ENI, eni::create_network_interface),
+    action!(
+        "CreateAndAttachNetworkInterface",
+        Vpc,
+        100,
+        ANY,
+        Eni,
+        NEW_ATTACHED_ENI,
+        eni::create_and_attach_network_interface
+    ),
+    action!("DeleteNetworkInterface", Vpc, 100, ENI_STATE, Eni, ENI, eni::delete_network_interface),
+    action!("DescribeNetworkInterfaces", Vpc, 100, ANY, Eni, ENIS, eni::describe_network_interfaces),
+    action!(
+        "ModifyNetworkInterfaceAttribute",
+        Vpc,
+        100,
+        ANY,
+        Eni,
+        ENI_AND_GROUPS,
+        eni::modify_network_interface_attribute
+    ),
+    action!("AttachNetworkInterface", Vpc, 100, ATTACH, Eni, ENI_ON_INSTANCE, eni::attach_network_interface),
+    action!("DetachNetworkInterface", Vpc, 100, ENI_STATE, Eni, ENI_ON_INSTANCE, eni::detach_network_interface),
+    action!("MigrateNetworkInterface", Vpc, 100, ANY, Eni, MIGRATED_ENI, eni::migrate_network_interface),
+    action!(
+        "AssociateNetworkInterfaceSecurityGroups",
+        Vpc,
+        20,
+        SEED,
+        Eni,
+        ENIS_AND_GROUPS,
+        eni::associate_network_interface_security_groups
+    ),
     action!(
         "DisassociateNetworkInterfaceSecurityGroups",
         Vpc,
         20,
         SEED,
+        Eni,
+        ENIS_AND_GROUPS,
         eni::disassociate_network_interface_security_groups
     ),
-    action!("DescribeNetworkInterfaceLimit", Vpc, 20, ANY, eni::describe_network_interface_limit),
-    action!("AssignPrivateIpAddresses", Vpc, 100, ANY, private_ip::assign_private_ip_addresses),
-    action!("UnassignPrivateIpAddresses", Vpc, 100, ANY, private_ip::unassign_private_ip_addresses),
-    action!("MigratePrivateIpAddress", Vpc, 100, ANY, private_ip::migrate_private_ip_address),
-    action!("ModifyPrivateIpAddressesAttribute", Vpc, 100, ANY, private_ip::modify_private_ip_addresses_attribute),
-    action!("CreateSecurityGroup", Vpc, 100, ANY, security_group::create_security_group),
-    action!("CreateSecurityGroupWithPolicies", Vpc, 100, ANY, security_group::create_security_group_with_policies),
-    action!("DeleteSecurityGroup", Vpc, 100, ANY, security_group::delete_security_group),
-    action!("DescribeSecurityGroups", Vpc, 100, ANY, security_group::describe_security_groups),
-    action!("ModifySecurityGroupAttribute", Vpc, 100, ANY, security_group::modify_security_group_attribute),
-    action!("DescribeSecurityGroupPolicies", Vpc, 100, ANY, security_group::describe_security_group_policies),
-    action!("CreateSecurityGroupPolicies", Vpc, 100, ANY, security_group::create_security_group_policies),
-    action!("DeleteSecurityGroupPolicies", Vpc, 100, ANY, security_group::delete_security_group_policies),
-    action!("DescribeSecurityGroupLimits", Vpc, 20, ANY, security_group::describe_security_group_limits),
-    action!("CreateVpc", Vpc, 100, ANY, vpc::create_vpc),
-    action!("DeleteVpc", Vpc, 100, ANY, vpc::delete_vpc),
-    action!("DescribeVpcs", Vpc, 100, ANY, vpc::describe_vpcs),
-    action!("ModifyVpcAttribute", Vpc, 100, ANY, vpc::modify_vpc_attribute),
-    action!("CreateSubnet", Vpc, 100, ANY, vpc::create_subnet),
-    action!("DeleteSubnet", Vpc, 100, ANY, vpc::delete_subnet),
-    action!("DescribeSubnets", Vpc, 100, ANY, vpc::describe_subnets),
-    action!("ModifySubnetAttribute", Vpc, 100, ANY, vpc::modify_subnet_attribute),
-    action!("DescribeVpcTaskResult", Vpc, 20, ANY, task::describe_vpc_task_result),
-    action!("RunInstances", Cvm, 10, ANY, cvm::run_instances),
-    action!("DescribeInstances", Cvm, 40, ANY, cvm::describe_instances),
-    action!("DescribeInstancesStatus", Cvm, 40, ANY, cvm::describe_instances_status),
-    action!("StartInstances", Cvm, 10, ANY, cvm::start_instances),
-    action!("StopInstances", Cvm, 10, ANY, cvm::stop_instances),
-    action!("RebootInstances", Cvm, 10, ANY, cvm::reboot_instances),
-    action!("TerminateInstances", Cvm, 10, ANY, cvm::terminate_instances),
-    action!("DescribeZones", Cvm, 20, ANY, cvm::describe_zones),
+    action!(
+        "DescribeNetworkInterfaceLimit",
+        Vpc,
+        20,
+        ANY,
+        InstanceOrEni,
+        LIMIT_OF,
+        eni::describe_network_interface_limit
+    ),
+    action!("AssignPrivateIpAddresses", Vpc, 100, ANY, Eni, ENI, private_ip::assign_private_ip_addresses),
+    action!(
+        "UnassignPrivateIpAddresses",
+        Vpc,
+        100,
+        ANY,
+        Eni,
+        ENI_ON_INSTANCE,
+        private_ip::unassign_private_ip_addresses
+    ),
+    action!("MigratePrivateIpAddress", Vpc, 100, ANY, Eni, MIGRATED_IP, private_ip::migrate_private_ip_address),
+    action!(
+        "ModifyPrivateIpAddressesAttribute",
+        Vpc,
+        100,
+        ANY,
+        Eni,
+        ENI,
+        private_ip::modify_private_ip_addresses_attribute
+    ),
+    action!("CreateSecurityGroup", Vpc, 100, ANY, SecurityGroup, NONE, security_group::create_security_group),
+    action!(
+        "CreateSecurityGroupWithPolicies",
+        Vpc,
+        100,
+        ANY,
+        SecurityGroup,
+        NONE,
+        security_group::create_security_group_with_policies
+    ),
+    action!("DeleteSecurityGroup", Vpc, 100, ANY, SecurityGroup, GROUP, security_group::delete_security_group),
+    action!("DescribeSecurityGroups", Vpc, 100, ANY, SecurityGroup, GROUPS, security_group::describe_security_groups),
+    action!(
+        "ModifySecurityGroupAttribute",
+        Vpc,
+        100,
+        ANY,
+        SecurityGroup,
+        GROUP,
+        security_group::modify_security_group_attribute
+    ),
+    action!(
+        "DescribeSecurityGroupPolicies",
+        Vpc,
+        100,
+        ANY,
+        SecurityGroup,
+        GROUP,
+        security_group::describe_security_group_policies
+    ),
+    action!(
+        "CreateSecurityGroupPolicies",
+        Vpc,
+        100,
+        ANY,
+        SecurityGroup,
+        GROUP,
+        security_group::create_security_group_policies
+    ),
+    action!(
+        "DeleteSecurityGroupPolicies",
+        Vpc,
+        100,
+        ANY,
+        SecurityGroup,
+        GROUP,
+        security_group::delete_security_group_policies
+    ),
+    action!(
+        "DescribeSecurityGroupLimits",
+        Vpc,
+        20,
+        ANY,
+        SecurityGroup,
+        NONE,
+        security_group::describe_security_group_limits
+    ),
+    action!("CreateVpc", Vpc, 100, ANY, Vpc, NONE, vpc::create_vpc),
+    action!("DeleteVpc", Vpc, 100, ANY, Vpc, VPC, vpc::delete_vpc),
+    action!("DescribeVpcs", Vpc, 100, ANY, Vpc, VPCS, vpc::describe_vpcs),
+    action!("ModifyVpcAttribute", Vpc, 100, ANY, Vpc, VPC, vpc::modify_vpc_attribute),
+    action!("CreateSubnet", Vpc, 100, ANY, Subnet, VPC, vpc::create_subnet),
+    action!("DeleteSubnet", Vpc, 100, ANY, Subnet, SUBNET, vpc::delete_subnet),
+    action!("DescribeSubnets", Vpc, 100, ANY, Subnet, SUBNETS, vpc::describe_subnets),
+    action!("ModifySubnetAttribute", Vpc, 100, ANY, Subnet, SUBNET, vpc::modify_subnet_attribute),
+    action!("DescribeVpcTaskResult", Vpc, 20, ANY, Account, NONE, task::describe_vpc_task_result),
+    action!("RunInstances", Cvm, 10, ANY, Instance, NEW_INSTANCES, cvm::run_instances),
+    action!("DescribeInstances", Cvm, 40, ANY, Instance, INSTANCES, cvm::describe_instances),
+    action!("DescribeInstancesStatus", Cvm, 40, ANY, Instance, INSTANCES, cvm::describe_instances_status),
+    action!("StartInstances", Cvm, 10, ANY, Instance, INSTANCES, cvm::start_instances),
+    action!("StopInstances", Cvm, 10, ANY, Instance, INSTANCES, cvm::stop_instances),
+    action!("RebootInstances", Cvm, 10, ANY, Instance, INSTANCES, cvm::reboot_instances),
+    action!("TerminateInstances", Cvm, 10, ANY, Instance, INSTANCES, cvm::terminate_instances),
+    action!("DescribeZones", Cvm, 20, ANY, Account, NONE, cvm::describe_zones),
 ];
 
 /// The action with this name.
@@ -194,7 +340,7 @@ pub(crate) fn describe_query(
 ) -> Result<(usize, usize), ApiError> {
     crate::filters::exclusive(ids, filters)?;
     check_ids(ids_field, ids, kind, 100)?;
-    crate::filters::check(filters, known)?;
+    crate::filters::check(filters, known, crate::filters::VPC_FILTER_VALUES)?;
     crate::filters::page(offset, limit)
 }
 
@@ -223,6 +369,47 @@ pub(crate) struct Empty {}
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::cam::{self, Place};
+
+    /// Request parameters that end like an ID but name no resource eniplane authorizes.
+    const NOT_RESOURCES: &[&str] = &[
+        "ImageId",
+        "TaskId",
+        "ProjectId",
+        "CdcId",
+        "HpcClusterId",
+        "DedicatedClusterId",
+        "DisasterRecoverGroupIds",
+        "ChcIds",
+        "AddressId",
+    ];
+
+    #[test]
+    fn every_action_declares_the_resources_it_touches() {
+        let place = Place { service: "vpc", region: "ap-guangzhou", account: "1" };
+        for a in ACTIONS {
+            let empty = cam::resources(&a.touches, &serde_json::json!({}), &place).unwrap();
+            assert!(!empty.is_empty(), "{} names no resource", a.name);
+            let fields = (a.fields)();
+            assert!(!fields.is_empty() || a.name.starts_with("Describe"), "{}: no request fields", a.name);
+            for f in fields {
+                if !(f.ends_with("Id") || f.ends_with("Ids")) || NOT_RESOURCES.contains(&f) {
+                    continue;
+                }
+                assert!(
+                    a.touches.names.iter().any(|n| n.path == f),
+                    "{}: parameter {f} names resources but is not declared",
+                    a.name
+                );
+            }
+            for n in a.touches.names {
+                let top = n.path.split('.').next().unwrap_or_default();
+                assert!((a.fields)().contains(&top), "{}: declares {} it does not take", a.name, n.path);
+            }
+        }
+    }
+
     #[test]
     fn every_action_listed_once() {
         let mut names: Vec<&str> = super::names().collect();
