@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import pytest
 
@@ -103,11 +104,14 @@ def _parse_json_object(text: str) -> dict:
 class Server:
     """One `eniplane serve` process on a fixed port and data dir; can be killed and restarted."""
 
-    def __init__(self, binary: Path, data_dir: Path, log_path: Path, port: Optional[int] = None):
+    def __init__(self, binary: Path, data_dir: Path, log_path: Path, port: Optional[int] = None,
+                 extra_args: Sequence[str] = (), https: bool = False):
         self.binary = binary
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = port or free_port()
+        self.extra_args = list(extra_args)
+        self.https = https
         self.proc: Optional[subprocess.Popen] = None
         self._log = None
 
@@ -118,7 +122,12 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://{self.endpoint}"
+        return f"{'https' if self.https else 'http'}://{self.endpoint}"
+
+    @property
+    def tls_ca(self) -> Path:
+        """The CA a `--tls-self-signed` server creates (and prints) under its data dir."""
+        return self.data_dir / "tls" / "ca.pem"
 
     def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None, "server already running"
@@ -131,6 +140,7 @@ class Server:
             "--listen", self.endpoint,
             "--data-dir", str(self.data_dir),
             "--transition-delay-ms", str(TRANSITION_DELAY_MS),
+            *self.extra_args,
         ]
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_healthy()
@@ -144,7 +154,8 @@ class Server:
                     f"server exited with {self.proc.returncode} before becoming healthy\n{self.log_tail()}"
                 )
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as resp:
+                context = ssl.create_default_context(cafile=str(self.tls_ca)) if self.https else None
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2, context=context) as resp:
                     if resp.status == 200:
                         return
                     last = f"status {resp.status}"

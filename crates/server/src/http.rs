@@ -1,23 +1,28 @@
-//! The HTTP front: one listener for every dialect, body limits, dialect detection, `/healthz`,
-//! and the process lifecycle of `serve`.
+//! The HTTP front: the routes every listener serves (API, `/healthz`, a guarded `/metrics`),
+//! request intake (limits, body) and dialect detection, and the process lifecycle of `serve`.
+//! Connections themselves are handled in `listener.rs`, TLS in `tls.rs`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Request, Response, StatusCode};
-use axum::routing::get;
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use axum::routing::{any, get};
 use axum::Router;
 use eniplane_api::limits::RateLimits;
-use eniplane_api::{HttpRequest, HttpResponse, ParsedRequest, Services, Settings, MAX_BODY};
+use eniplane_api::{HttpRequest, HttpResponse, ParsedRequest, Services, Settings};
 use eniplane_store::{Store, Tx};
-use http_body_util::BodyExt;
+use subtle::ConstantTimeEq;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::config::{self, ServeArgs};
+use crate::listener::{self, Routes};
 use crate::metrics::Metrics;
-use crate::{accounts, worker};
+use crate::{accounts, intake, tls, worker};
 
 /// Which API a request speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,12 +47,80 @@ pub fn detect(req: &ParsedRequest) -> Dialect {
 struct App {
     svc: Services,
     metrics: Metrics,
+    connections: Arc<listener::ConnStats>,
+    body_timeout: Duration,
+    metrics_token: Option<String>,
 }
 
-/// Builds the router over ready services.
+/// The routers of one configuration.
+pub struct Routers {
+    /// The main listener: API, `/healthz`, and `/metrics` unless it has a listener of its own.
+    pub main: Router,
+    /// The main listener's connections over the cap: the dialect's busy answer.
+    pub overflow: Router,
+    /// `/metrics` alone, when `--metrics-listen` is set.
+    pub metrics: Option<Router>,
+    /// The main listener's connection counters, which `/metrics` reports.
+    pub connections: Arc<listener::ConnStats>,
+}
+
+/// Builds the main router over ready services, with default limits and an open `/metrics`.
 pub fn router(svc: Services) -> Router {
-    let app = Arc::new(App { svc, metrics: Metrics::default() });
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).fallback(api).with_state(app)
+    routers(svc, &config::Transport::default()).main
+}
+
+/// Builds the routers for `transport`'s limits and `/metrics` guard.
+pub fn routers(svc: Services, transport: &config::Transport) -> Routers {
+    let connections = Arc::new(listener::ConnStats::default());
+    let app = Arc::new(App {
+        svc,
+        metrics: Metrics::default(),
+        connections: connections.clone(),
+        body_timeout: transport.limits.body_read_timeout,
+        metrics_token: transport.metrics.token.clone(),
+    });
+    let main = Router::new().route("/healthz", get(healthz));
+    let (main, metrics) = match transport.metrics.listen {
+        None => (main.route("/metrics", get(metrics)), None),
+        Some(_) => (
+            main.route("/metrics", any(not_here)),
+            Some(Router::new().route("/metrics", get(metrics)).fallback(not_here).with_state(app.clone())),
+        ),
+    };
+    let overflow = Router::new().route("/healthz", any(busy_plain)).route("/metrics", any(busy_plain)).fallback(busy);
+    Routers { main: main.fallback(api).with_state(app), overflow, metrics, connections }
+}
+
+async fn not_here() -> Response<Body> {
+    plain(StatusCode::NOT_FOUND, "not found")
+}
+
+async fn busy_plain() -> Response<Body> {
+    let mut r = plain(StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry later");
+    r.headers_mut().insert("connection", HeaderValue::from_static("close"));
+    r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+    r
+}
+
+/// A request on a connection over the cap: the busy error of its dialect, body unread.
+async fn busy(req: Request<Body>) -> Response<Body> {
+    let (parts, _body) = req.into_parts();
+    into_response(intake::busy(detect(&ParsedRequest::new(head_exchange(&parts)))))
+}
+
+/// The request's line and headers as the dialects see them, body still empty.
+fn head_exchange(parts: &axum::http::request::Parts) -> HttpRequest {
+    HttpRequest {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        raw_query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect(),
+        body: Default::default(),
+    }
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response<Body> {
@@ -63,9 +136,24 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
     r
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response<Body> {
+async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response<Body> {
+    if let Some(token) = &app.metrics_token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map_or("", |(_, t)| t.trim());
+        if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+            let mut r = plain(StatusCode::UNAUTHORIZED, "a bearer token is required");
+            r.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer realm=\"eniplane metrics\""));
+            return r;
+        }
+    }
     let pending = app.svc.store.read(|tx: &mut dyn Tx| tx.pending_transitions()).await.ok();
-    let mut r = plain(StatusCode::OK, &app.metrics.render(pending));
+    let mut text = app.metrics.render(pending);
+    app.connections.render(&mut text);
+    let mut r = plain(StatusCode::OK, &text);
     r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
     r
 }
@@ -74,22 +162,8 @@ async fn api(State(app): State<Arc<App>>, req: Request<Body>) -> Response<Body> 
     let started = Instant::now();
     let svc = &app.svc;
     let (parts, body) = req.into_parts();
-    let mut exchange = HttpRequest {
-        method: parts.method.as_str().to_string(),
-        path: parts.uri.path().to_string(),
-        raw_query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
-        body: Default::default(),
-    };
-    let declared =
-        parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    let too_large = declared.is_some_and(|n| n > MAX_BODY);
-    let body = if too_large { Err(()) } else { read_limited(body).await };
-    let (dialect, response) = match body {
+    let mut exchange = head_exchange(&parts);
+    let (dialect, response) = match intake::read(&parts, body, app.body_timeout).await {
         Ok(bytes) => {
             exchange.body = bytes;
             let req = ParsedRequest::new(exchange);
@@ -98,21 +172,15 @@ async fn api(State(app): State<Arc<App>>, req: Request<Body>) -> Response<Body> 
                 Dialect::Ens => (Dialect::Ens, eniplane_ens::handle(svc, &req).await),
             }
         }
-        Err(()) => {
-            let message = format!("The request body exceeds the limit of {MAX_BODY} bytes.");
-            match detect(&ParsedRequest::new(exchange)) {
-                Dialect::Tencent => (Dialect::Tencent, eniplane_tencent::reject("InvalidParameter", message)),
-                Dialect::Ens => (Dialect::Ens, eniplane_ens::reject(400, "InvalidParameter", message)),
-            }
+        Err(refused) => {
+            // The dialect shows in the headers, the query or the start of the body.
+            exchange.body = refused.body_start;
+            let dialect = detect(&ParsedRequest::new(exchange));
+            (dialect, refused.refusal.render(dialect))
         }
     };
     app.metrics.record(dialect, response.action, response.error_code.as_deref(), started.elapsed());
     into_response(response)
-}
-
-async fn read_limited(body: Body) -> Result<bytes::Bytes, ()> {
-    let limited = http_body_util::Limited::new(body, MAX_BODY);
-    limited.collect().await.map(|c| c.to_bytes()).map_err(|_| ())
 }
 
 fn into_response(r: HttpResponse) -> Response<Body> {
@@ -153,18 +221,82 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     runtime.block_on(run(cfg, database_url))
 }
 
+/// The listeners of a running server. Dropping it leaves them running (detached); [`Serving::stop`]
+/// stops them.
+pub struct Serving {
+    /// The main listener's address.
+    pub addr: SocketAddr,
+    /// The `/metrics` listener's address, when it has one.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Whether the main listener speaks HTTPS.
+    pub https: bool,
+    /// The CA certificate to trust, when the certificate is self-signed.
+    pub tls_ca: Option<PathBuf>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Serving {
+    /// Stops accepting, lets open connections finish (`listener::SHUTDOWN_GRACE`), and returns.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Binds the listeners of `cfg` (TLS, metrics listener) and serves `svc` on them.
+pub async fn start(cfg: &config::Resolved, svc: Services) -> Result<Serving, String> {
+    let t = &cfg.transport;
+    let tls = t.tls.as_ref().map(|source| tls::load(source, &cfg.data_dir)).transpose()?;
+    let main =
+        listener::bind(cfg.listen, t.limits.accept_backlog).map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
+    let addr = main.local_addr().map_err(|e| e.to_string())?;
+    let side = match t.metrics.listen {
+        Some(a) => {
+            let l = listener::bind(a, t.limits.accept_backlog).map_err(|e| format!("listening on {a}: {e}"))?;
+            Some(l)
+        }
+        None => None,
+    };
+    let metrics_addr = side.as_ref().map(|l| l.local_addr()).transpose().map_err(|e| e.to_string())?;
+    let routers = routers(svc, t);
+    let (stop, stopped) = watch::channel(false);
+    let https = tls.is_some();
+    let tls_ca = tls.as_ref().and_then(|t| t.ca.clone());
+    let routes = Routes { main: routers.main, overflow: routers.overflow };
+    let acceptor = tls.map(|t| t.acceptor);
+    let mut tasks =
+        vec![tokio::spawn(listener::serve(main, routes, t.limits, acceptor, stopped.clone(), routers.connections))];
+    if let (Some(l), Some(m)) = (side, routers.metrics) {
+        let routes = Routes { main: m, overflow: Router::new().fallback(busy_plain) };
+        let own = Arc::new(listener::ConnStats::default());
+        tasks.push(tokio::spawn(listener::serve(l, routes, t.limits, None, stopped, own)));
+    }
+    Ok(Serving { addr, metrics_addr, https, tls_ca, stop, tasks })
+}
+
 async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), String> {
     let svc = services_on(&cfg, database_url.as_deref())?;
     accounts::ensure_default(&svc.store).await?;
-    let listener =
-        tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("listening on {}: {e}", cfg.listen))?;
-    let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
+    let serving = start(&cfg, svc.clone()).await?;
+    let (addr, scheme) = (serving.addr, if serving.https { "https" } else { "http" });
     match svc.store.engine_name() {
-        "sqlite" => tracing::info!(%addr, data_dir = %cfg.data_dir.display(), engine = "sqlite", "eniplane serving"),
-        engine => tracing::info!(%addr, engine, "eniplane serving"),
+        "sqlite" => {
+            tracing::info!(%addr, scheme, data_dir = %cfg.data_dir.display(), engine = "sqlite", "eniplane serving")
+        }
+        engine => tracing::info!(%addr, scheme, engine, "eniplane serving"),
+    }
+    if let Some(m) = serving.metrics_addr {
+        tracing::info!(addr = %m, "metrics served on their own listener");
+    }
+    if let Some(ca) = &serving.tls_ca {
+        println!("HTTPS with a self-signed certificate; clients should trust the CA in {}", ca.display());
     }
     let stop = worker::spawn(svc.store.clone());
-    axum::serve(listener, router(svc)).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    shutdown_signal().await;
+    serving.stop().await;
     stop.notify_one();
     Ok(())
 }

@@ -23,6 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
+    #[command(after_help = config::limits_help())]
     Serve(config::ServeArgs),
     /// Manage accounts.
     Account {
@@ -66,5 +67,42 @@ fn main() -> std::process::ExitCode {
             eprintln!("eniplane: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The help states every connection limit and timeout with the value the code uses.
+    #[test]
+    fn serve_help_shows_every_limit_with_its_value() {
+        let mut cli = Cli::command();
+        let help = cli.find_subcommand_mut("serve").unwrap().render_long_help().to_string();
+        let d = config::HttpLimits::default();
+        for (flag, value) in [
+            ("--max-connections", d.max_connections.to_string()),
+            ("--accept-backlog", d.accept_backlog.to_string()),
+            ("--header-read-timeout-ms", d.header_read_timeout.as_millis().to_string()),
+            ("--body-read-timeout-ms", d.body_read_timeout.as_millis().to_string()),
+            ("--idle-timeout-ms", d.idle_timeout.as_millis().to_string()),
+        ] {
+            let at = help.find(flag).unwrap_or_else(|| panic!("{flag} in the help"));
+            let entry = &help[at..];
+            let entry = &entry[..entry[2..].find("\n      --").map_or(entry.len(), |i| i + 2)];
+            assert!(entry.contains(&format!("[default: {value}]")), "{flag}: {entry}");
+        }
+        for value in [
+            eniplane_api::MAX_BODY,
+            eniplane::intake::MAX_HEADERS,
+            eniplane::intake::MAX_HEADER_BYTES,
+            eniplane::intake::MAX_TARGET_BYTES,
+            eniplane::listener::HARD_MAX_HEADERS,
+            eniplane::listener::LINGER_BYTES,
+        ] {
+            assert!(help.contains(&value.to_string()), "{value} in: {help}");
+        }
+        assert!(help.contains(&eniplane::listener::OVERFLOW_DEADLINE.as_millis().to_string()));
     }
 }

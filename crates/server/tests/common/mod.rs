@@ -17,6 +17,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 pub mod tencent;
+pub mod wire;
 
 /// An access key pair.
 #[derive(Clone, Debug)]
@@ -29,6 +30,10 @@ pub struct Key {
 /// A running server.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The `/metrics` listener, when the options give it one.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The CA to trust, when the options ask for a self-signed certificate.
+    pub tls_ca: Option<std::path::PathBuf>,
     pub dir: tempfile::TempDir,
     pub svc: eniplane_api::Services,
     pub key: Key,
@@ -51,11 +56,13 @@ pub struct Options {
     pub delay_ms: i64,
     pub rate_limits: bool,
     pub overrides: Vec<(String, u32)>,
+    /// Connection limits, TLS, `/metrics` guard.
+    pub transport: config::Transport,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { delay_ms: 100, rate_limits: false, overrides: Vec::new() }
+        Self { delay_ms: 100, rate_limits: false, overrides: Vec::new(), transport: config::Transport::default() }
     }
 }
 
@@ -86,19 +93,20 @@ impl TestServer {
             transition_delay_ms: opts.delay_ms,
             rate_limits: rate,
             catalog,
+            transport: opts.transport.clone(),
         };
         let svc = http::services(&cfg).expect("services");
         accounts::ensure_default(&svc.store).await.expect("default account");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().unwrap();
-        let router = http::router(svc.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        // The server's own listener (limits, timeouts, TLS), on an ephemeral port.
+        let serving = http::start(&cfg, svc.clone()).await.expect("listen");
+        // Dropping `serving` leaves the listeners running until the test's runtime ends.
+        let (addr, metrics_addr, tls_ca) = (serving.addr, serving.metrics_addr, serving.tls_ca.clone());
         let stop = eniplane::worker::spawn(svc.store.clone());
         let client = Client::builder(TokioExecutor::new()).build_http();
         let mut server = Self {
             addr,
+            metrics_addr,
+            tls_ca,
             dir,
             svc,
             key: Key { account: String::new(), id: String::new(), secret: String::new() },
