@@ -12,7 +12,7 @@ use crate::AuthError;
 /// Most digits a Tencent legacy `Nonce` may have (`u64::MAX` has 20).
 pub const TENCENT_NONCE_MAX_DIGITS: usize = 20;
 /// Longest Alibaba signature nonce accepted, in bytes.
-pub const ACS_NONCE_MAX_LEN: usize = 128;
+pub const ACS_NONCE_MAX_LEN: usize = 64;
 
 /// Checks a Tencent legacy `Nonce` parameter.
 pub fn check_tencent(nonce: &str) -> Result<(), AuthError> {
@@ -58,7 +58,7 @@ mod tests {
         let long = "é".repeat(ACS_NONCE_MAX_LEN / 2 + 1);
         for bad in ["", &"x".repeat(ACS_NONCE_MAX_LEN + 1), &long] {
             let err = check_acs("x-acs-signature-nonce", bad).unwrap_err();
-            assert_eq!(err, AuthError::InvalidNonce("x-acs-signature-nonce must be 1 to 128 bytes long".into()));
+            assert_eq!(err, AuthError::InvalidNonce("x-acs-signature-nonce must be 1 to 64 bytes long".into()));
         }
     }
 }

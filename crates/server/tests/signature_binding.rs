@@ -148,11 +148,11 @@ async fn nonce_shapes_are_checked_in_both_dialects() {
     let long = "n".repeat(eniplane_auth::nonce::ACS_NONCE_MAX_LEN + 1);
     let signed = v1_sign("POST", &s.key.secret, v1_params(&s.key, "DescribeEnsRegions", &[], &long, &now_iso()));
     let m = fails(&v1_send(&s, "POST", &signed).await, 400, "InvalidParameter");
-    assert!(m.contains("SignatureNonce must be 1 to 128 bytes"), "{m}");
+    assert!(m.contains("SignatureNonce must be 1 to 64 bytes"), "{m}");
     let a = ens_support::acs3_with(&s, &s.key, "DescribeEnsRegions", &[], &now_iso(), &long).await;
     let m = fails(&a, 400, "InvalidParameter");
-    assert!(m.contains("x-acs-signature-nonce must be 1 to 128 bytes"), "{m}");
-    // 128 bytes, control characters included, are fine.
+    assert!(m.contains("x-acs-signature-nonce must be 1 to 64 bytes"), "{m}");
+    // 64 bytes, control characters included, are fine.
     let edge = format!("\u{1}{}", "n".repeat(eniplane_auth::nonce::ACS_NONCE_MAX_LEN - 1));
     let signed = v1_sign("POST", &s.key.secret, v1_params(&s.key, "DescribeEnsRegions", &[], &edge, &now_iso()));
     ens_support::ok(&v1_send(&s, "POST", &signed).await);

@@ -1,9 +1,11 @@
 //! Authentication of a Tencent request: TC3-HMAC-SHA256 or the legacy HmacSHA1/HmacSHA256
-//! signature, against the stored access keys, with clock skew and (legacy) nonce replay checks.
+//! signature, against the stored access keys, with clock skew and (legacy) nonce replay checks; a
+//! legacy request runs only once its nonce is durably recorded.
 
 use std::sync::Arc;
 
 use eniplane_api::credentials::Signer;
+use eniplane_api::nonces::{Namespace, Verdict, MAX_NONCE_BYTES};
 use eniplane_api::{ParsedRequest, Services};
 use eniplane_auth::{tc3, tencent_v1, AuthError, RequestView};
 
@@ -74,10 +76,22 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
             )
             .map_err(|e| from_auth(&e))?;
             let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey))?;
-            if !svc.nonces.first_use(&key.id, &verified.nonce, now_secs(), svc.settings.tencent_skew_secs) {
-                return Err(ApiError::new("AuthFailure.SignatureFailure", "The request Nonce has already been used."));
+            let skew = svc.settings.tencent_skew_secs;
+            match svc.nonces.first_use(Namespace::TencentLegacy, &key.id, &verified.nonce, now_secs(), skew).await {
+                Verdict::First => Ok(Credential { key, service: None }),
+                Verdict::Replayed => {
+                    Err(ApiError::new("AuthFailure.SignatureFailure", "The request Nonce has already been used."))
+                }
+                Verdict::Invalid => Err(ApiError::new(
+                    "InvalidParameter",
+                    format!("The Nonce must be 1 to {MAX_NONCE_BYTES} characters long."),
+                )),
+                Verdict::Busy => Err(ApiError::new(
+                    "RequestLimitExceeded",
+                    "The server holds too many recent nonces; retry in a moment.",
+                )),
+                Verdict::Unavailable(e) => Err(from_domain(e.into(), Service::Vpc)),
             }
-            Ok(Credential { key, service: None })
         }
     }
 }
