@@ -19,7 +19,7 @@ use eniplane_store::Store;
 use parking_lot::Mutex;
 use rand::Rng;
 
-use crate::replicas::{Api, Replica};
+use crate::replicas::{Api, Replica, SECRET_KEY};
 use wire::{Client, Key};
 
 /// Transition delay of the server under trial: long enough that kills find transitions pending.
@@ -146,7 +146,11 @@ fn create_account(data_dir: &Path, database_url: Option<&str>, trial: usize) -> 
     if let Some(url) = database_url {
         cmd.args(["--database-url", url]);
     }
-    let out = cmd.env("ENIPLANE_LOG", "warn").output().expect("run eniplane account create");
+    let out = cmd
+        .env("ENIPLANE_LOG", "warn")
+        .env("ENIPLANE_SECRET_KEY", SECRET_KEY)
+        .output()
+        .expect("run eniplane account create");
     assert!(out.status.success(), "account create: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("account create --json");
     let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
