@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use eniplane_auth::secrets::SecretKey;
 use eniplane_core::Catalog;
 use eniplane_store::Store;
 
@@ -44,10 +45,10 @@ pub struct Services {
 }
 
 impl Services {
-    /// Builds the services over a store.
-    pub fn new(store: Store, catalog: Catalog, settings: Settings, limits: RateLimits) -> Self {
+    /// Builds the services over a store whose access-key secrets `secret_key` seals.
+    pub fn new(store: Store, catalog: Catalog, settings: Settings, limits: RateLimits, secret_key: SecretKey) -> Self {
         Self {
-            credentials: Credentials::new(store.clone()),
+            credentials: Credentials::new(store.clone(), Arc::new(secret_key)),
             nonces: Nonces::for_store(&store),
             limits: Arc::new(limits.share(&store)),
             store,

@@ -4,12 +4,15 @@
 
 use crate::acs_v1::{parse_params, percent_encode};
 use crate::util::{hmac_sha256, parse_iso8601_utc, sha256_hex, within_skew};
-use crate::{constant_time_eq, AuthError, RequestView};
+use crate::{constant_time_eq, nonce, AuthError, RequestView, SecretFor};
 
 /// Algorithm name at the start of the `Authorization` header and of the string to sign.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
-/// Headers that must be listed in `SignedHeaders`, otherwise date and nonce could be swapped by a replayer.
-pub const REQUIRED_SIGNED: [&str; 2] = ["x-acs-date", "x-acs-signature-nonce"];
+/// Headers that must be listed in `SignedHeaders`, otherwise the endpoint, date or nonce could be swapped by a
+/// replayer. Beyond these, every `x-acs-*` header the request carries must be signed ([`check_signed_headers`]).
+pub const REQUIRED_SIGNED: [&str; 3] = ["host", "x-acs-date", "x-acs-signature-nonce"];
+/// Prefix of the headers that must all be signed when present.
+pub const SIGNED_PREFIX: &str = "x-acs-";
 
 /// The parsed `Authorization: ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,13 +109,45 @@ pub fn signature(secret: &str, string_to_sign: &str) -> String {
     hex::encode(hmac_sha256(secret.as_bytes(), string_to_sign.as_bytes()))
 }
 
-/// Server-side verification: parse → `x-acs-date` and skew → nonce → required signed headers → payload hash
-/// → key lookup → signature. The Host header is used as received (with its port).
+/// Refuses a `SignedHeaders` list that leaves out a [`REQUIRED_SIGNED`] header or any `x-acs-*` header present in
+/// `headers` (names compared case-insensitively).
+pub fn check_signed_headers(headers: &[(&str, &str)], signed: &[String]) -> Result<(), AuthError> {
+    let is_signed = |name: &str| signed.iter().any(|h| h.eq_ignore_ascii_case(name));
+    for required in REQUIRED_SIGNED {
+        if !is_signed(required) {
+            return Err(AuthError::Unbound(format!("{required} is not in SignedHeaders")));
+        }
+    }
+    let carried = headers.iter().map(|(n, _)| *n);
+    let extension = |n: &&str| n.get(..SIGNED_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(SIGNED_PREFIX));
+    if let Some(unsigned) = carried.filter(extension).find(|n| !is_signed(n)) {
+        return Err(AuthError::Unbound(format!(
+            "header {} is not in SignedHeaders (every x-acs-* header must be signed)",
+            unsigned.to_ascii_lowercase()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a query that names a parameter twice: the canonical query is sorted, so the order of repeated values is
+/// not signed and a replayer could swap them.
+pub fn check_unique_keys(decoded_query: &[(String, String)]) -> Result<(), AuthError> {
+    let mut keys: Vec<&str> = decoded_query.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    match keys.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(AuthError::Unbound(format!("parameter {} appears more than once", w[0]))),
+        None => Ok(()),
+    }
+}
+
+/// Server-side verification: parse → `x-acs-date` and skew → nonce and its length → signed headers (host, every
+/// `x-acs-*`) → payload hash → no repeated query parameter → key lookup → signature. The Host header is used as
+/// received (with its port).
 pub fn verify(
     req: &RequestView,
     now_unix: i64,
     max_skew_secs: i64,
-    secret_for: &mut dyn FnMut(&str) -> Option<String>,
+    secret_for: &mut SecretFor,
 ) -> Result<Acs3Verified, AuthError> {
     let auth =
         parse_authorization(req.header("Authorization").ok_or_else(|| AuthError::Missing("Authorization".into()))?)?;
@@ -123,11 +158,8 @@ pub fn verify(
     }
     let nonce =
         req.header("x-acs-signature-nonce").ok_or_else(|| AuthError::Missing("x-acs-signature-nonce".into()))?.trim();
-    for required in REQUIRED_SIGNED {
-        if !auth.signed_headers.iter().any(|h| h.eq_ignore_ascii_case(required)) {
-            return Err(AuthError::Malformed(format!("{required} is not in SignedHeaders")));
-        }
-    }
+    nonce::check_acs("x-acs-signature-nonce", nonce)?;
+    check_signed_headers(req.headers, &auth.signed_headers)?;
     let body_hash = sha256_hex(req.body);
     let payload_hash = match req.header("x-acs-content-sha256") {
         Some(claimed) => {
@@ -139,12 +171,13 @@ pub fn verify(
         }
         None => body_hash,
     };
+    let query = parse_params(req.raw_query);
+    check_unique_keys(&query)?;
     let secret = secret_for(&auth.access_key_id).ok_or(AuthError::UnknownKey)?;
 
-    let query = parse_params(req.raw_query);
     let creq = canonical_request(req.method, req.path, &query, req.headers, &auth.signed_headers, &payload_hash);
     let sts = string_to_sign(&creq);
-    let calc = signature(&secret, &sts);
+    let calc = signature(secret.expose(), &sts);
     if !constant_time_eq(calc.as_bytes(), auth.signature.as_bytes()) {
         return Err(AuthError::Mismatch { string_to_sign: sts });
     }

@@ -7,7 +7,7 @@ use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::util::{hmac_sha1, param, parse_iso8601_utc, within_skew};
-use crate::{constant_time_eq, AuthError};
+use crate::{acs3, constant_time_eq, nonce, AuthError, SecretFor};
 
 /// The only `SignatureMethod` V1 accepts.
 pub const SIGNATURE_METHOD: &str = "HMAC-SHA1";
@@ -60,13 +60,14 @@ fn required<'a>(params: &'a [(String, String)], key: &str) -> Result<&'a str, Au
 
 /// Server-side verification over `params` = decoded query ∪ decoded form body (including `Signature`).
 /// Checks, in order: presence of `Signature`, `SignatureMethod` = HMAC-SHA1, `AccessKeyId`, `Timestamp` format,
-/// `SignatureNonce`, clock skew, key lookup, signature.
+/// `SignatureNonce` and its length, clock skew, no parameter named twice (the canonical form sorts, so neither the
+/// order of repeated values nor whether one came in the query or the body is signed), key lookup, signature.
 pub fn verify(
     method: &str,
     params: &[(String, String)],
     now_unix: i64,
     max_skew_secs: i64,
-    secret_for: &mut dyn FnMut(&str) -> Option<String>,
+    secret_for: &mut SecretFor,
 ) -> Result<AcsV1Verified, AuthError> {
     let given = required(params, "Signature")?;
     let sig_method = required(params, "SignatureMethod")?;
@@ -78,12 +79,14 @@ pub fn verify(
     let ts = parse_iso8601_utc(ts_raw)
         .ok_or_else(|| AuthError::Malformed(format!("Timestamp {ts_raw:?} is not yyyy-MM-ddTHH:mm:ssZ")))?;
     let nonce = required(params, "SignatureNonce")?;
+    nonce::check_acs("SignatureNonce", nonce)?;
     if !within_skew(now_unix, ts, max_skew_secs) {
         return Err(AuthError::Expired(format!("Timestamp {ts_raw} is more than {max_skew_secs}s from server time")));
     }
+    acs3::check_unique_keys(params)?;
     let secret = secret_for(access_key_id).ok_or(AuthError::UnknownKey)?;
     let sts = string_to_sign(method, params);
-    let calc = sign(&secret, &sts);
+    let calc = sign(secret.expose(), &sts);
     if !constant_time_eq(calc.as_bytes(), given.as_bytes()) {
         return Err(AuthError::Mismatch { string_to_sign: sts });
     }

@@ -1,4 +1,4 @@
-//! Request authentication for both API dialects: signature schemes, clock checks and a minimal policy evaluator.
+//! Request authentication for both API dialects: signature schemes, clock and nonce checks, policies, sealed secrets.
 //!
 //! Every scheme module has three layers: pure building blocks (canonical request, string to sign, signature)
 //! with known-answer tests, a server-side `verify` that works on a [`RequestView`] or on decoded parameters,
@@ -8,14 +8,18 @@
 //! * [`tencent_v1`] — Tencent Cloud legacy HmacSHA1 / HmacSHA256 (`Signature` parameter).
 //! * [`acs_v1`] — Alibaba Cloud RPC V1 HMAC-SHA1 (`Signature` parameter).
 //! * [`acs3`] — Alibaba Cloud ACS3-HMAC-SHA256 (`Authorization` header).
-//! * [`policy`] — CAM / RAM style Allow / Deny statements with `*` and `?` wildcards.
+//! * [`nonce`] — the shape of the signature nonces (bounded before anything else is done).
+//! * [`policy`] — CAM / RAM policy documents: a strict parser that refuses what is not enforced, and evaluation.
+//! * [`secrets`] — access-key secrets in memory ([`secrets::Secret`]) and at rest ([`secrets::SealedSecret`]).
 //!
 //! Nothing here keeps state: nonce replay tracking and key storage belong to the caller, which passes a
 //! `secret_for` closure mapping an access key id to its secret.
 
 pub mod acs3;
 pub mod acs_v1;
+pub mod nonce;
 pub mod policy;
+pub mod secrets;
 pub mod tc3;
 pub mod tencent_v1;
 
@@ -23,6 +27,11 @@ mod ct;
 mod util;
 
 pub use ct::constant_time_eq;
+pub use secrets::Secret;
+pub use util::sha256_hex;
+
+/// What a verifier asks of its caller: the secret of an access key id, `None` when the id is unknown.
+pub type SecretFor<'a> = dyn FnMut(&str) -> Option<Secret> + 'a;
 
 /// What every verifier needs to see of the HTTP request. Header names are matched case-insensitively.
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +82,13 @@ pub enum AuthError {
     /// ACS3 `x-acs-content-sha256` differs from the SHA-256 of the body.
     #[error("payload hash mismatch")]
     PayloadHash,
+    /// A nonce outside its documented shape or length ([`nonce`]).
+    #[error("invalid nonce: {0}")]
+    InvalidNonce(String),
+    /// The request holds something its signature scheme cannot bind unambiguously (a repeated parameter, `&` in a
+    /// Tencent legacy value, an unsigned header that must be signed); the message names it.
+    #[error("not bound by the signature: {0}")]
+    Unbound(String),
 }
 
 #[cfg(test)]

@@ -1,38 +1,59 @@
-//! Minimal CAM / RAM style policy evaluation: Allow / Deny statements over actions and resources with `*` / `?`.
+//! CAM / RAM policy documents: a strict parser that refuses every element eniplane does not enforce, and the
+//! evaluation of Allow / Deny statements over actions and resources.
 //!
-//! Reference: alibaba-ens.md §9 (RAM model: explicit Deny wins, otherwise an Allow must match, else implicit deny).
-//! Accepts both Alibaba RAM (`Version`, `Statement`, …) and Tencent CAM (`version`, `statement`, …) key spellings.
-//! Conditions are not evaluated yet; to fail closed, an Allow with a `Condition` never matches and a Deny with a
-//! `Condition` always applies when its action and resource match.
+//! Grammar (refused otherwise, with a message naming the element):
+//! * RAM spelling `{"Version": "1", "Statement": [...]}` with statements of `Effect`, `Action` or `NotAction`,
+//!   `Resource` or `NotResource`; CAM spelling `{"version": "2.0", "statement": [...]}` with `effect`, `action`,
+//!   `resource` (CAM documents no not-action or not-resource element). One spelling per document.
+//! * `Condition` / `condition` and `Principal` / `principal` are refused: eniplane evaluates no conditions, and a
+//!   principal belongs to role trust and bucket policies, not to policies attached to an access key.
+//! * Actions: `*`, or `<service>:<name>` with `*` / `?` wildcards (CAM's `name/` prefix accepted), the service being
+//!   one eniplane serves (`vpc`, `cvm`, `ens`) or a wildcard matching one; matched case-insensitively.
+//! * Resources ([`pattern`]): `*`, CAM `qcs::<service>:<region>:<account>:<type>/<id>` and RAM
+//!   `acs:<service>:<region>:<account>:<type>/<id>`; matched case-sensitively, segment by segment.
+//!
+//! Evaluation (RAM and CAM alike): a Deny that applies wins; else an Allow that applies allows; else implicit deny.
+//! `NotAction` / `NotResource` make a statement apply to everything except the listed patterns. A segment of the
+//! request's resource that is `*` (or a whole resource `*`) means "not known": an Allow must cover every value
+//! there, while a Deny applies if it covers any, so what cannot be named is never granted by a narrow Allow nor
+//! escapes a narrow Deny.
 
-use serde::{Deserialize, Deserializer};
+mod parse;
+pub mod pattern;
 
-/// A policy document: `{"Version": "1", "Statement": [...]}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct PolicyDocument {
-    /// `"1"` (RAM) or `"2.0"` (CAM); not interpreted.
-    #[serde(rename = "Version", alias = "version", default)]
-    pub version: Option<String>,
-    /// The statements, in document order.
-    #[serde(rename = "Statement", alias = "statement", default)]
-    pub statement: Vec<Statement>,
+use pattern::{ActionPattern, RequestResource, ResourcePattern};
+
+pub use parse::{MAX_DOCUMENT_BYTES, MAX_PATTERNS, MAX_PATTERN_LEN, MAX_STATEMENTS};
+
+/// A policy document that passed the strict parser.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    statements: Vec<Statement>,
 }
 
-/// One statement of a [`PolicyDocument`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// Why a document was refused: names the element and, for statements, their 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PolicyError(pub String);
+
+/// One statement of a [`Policy`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
-    /// `Allow` or `Deny` (any case).
-    #[serde(rename = "Effect", alias = "effect")]
+    /// Allow or Deny.
     pub effect: Effect,
-    /// Action patterns, e.g. `ens:Describe*`, `vpc:*`, `*`; a single string is accepted.
-    #[serde(rename = "Action", alias = "action", default, deserialize_with = "one_or_many")]
-    pub action: Vec<String>,
-    /// Resource patterns, e.g. `acs:ens:*:123:instance/*`, `*`; a single string is accepted.
-    #[serde(rename = "Resource", alias = "resource", default, deserialize_with = "one_or_many")]
-    pub resource: Vec<String>,
-    /// Raw `Condition` block, kept for the full engine (see the module docs for how it is treated now).
-    #[serde(rename = "Condition", alias = "condition", default)]
-    pub condition: Option<serde_json::Value>,
+    /// `Action` (listed) or `NotAction` (all but the listed).
+    pub actions: Scope<ActionPattern>,
+    /// `Resource` (listed) or `NotResource` (all but the listed).
+    pub resources: Scope<ResourcePattern>,
+}
+
+/// The patterns a statement applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope<T> {
+    /// `Action` / `Resource`: what matches one of these.
+    Listed(Vec<T>),
+    /// `NotAction` / `NotResource`: what matches none of these.
+    AllBut(Vec<T>),
 }
 
 /// Statement effect.
@@ -44,39 +65,6 @@ pub enum Effect {
     Deny,
 }
 
-impl<'de> Deserialize<'de> for Effect {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if s.eq_ignore_ascii_case("allow") {
-            Ok(Effect::Allow)
-        } else if s.eq_ignore_ascii_case("deny") {
-            Ok(Effect::Deny)
-        } else {
-            Err(serde::de::Error::invalid_value(serde::de::Unexpected::Str(&s), &"Allow or Deny"))
-        }
-    }
-}
-
-fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => vec![s],
-        OneOrMany::Many(v) => v,
-    })
-}
-
-impl PolicyDocument {
-    /// Parses a JSON policy document.
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-}
-
 /// Outcome of [`evaluate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -86,6 +74,23 @@ pub enum Decision {
     ExplicitDeny,
     /// Nothing matched.
     ImplicitDeny,
+}
+
+impl Policy {
+    /// Parses a JSON policy document strictly (see the module docs); repeated keys are refused.
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        parse::document(text)
+    }
+
+    /// Parses a stored document (kept as JSON in the store) with the same rules as [`Policy::parse`].
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, PolicyError> {
+        Self::parse(&value.to_string())
+    }
+
+    /// The statements, in document order.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
 }
 
 /// Glob match with `*` (any run, including empty) and `?` (exactly one character). Linear backtracking,
@@ -102,13 +107,13 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
     let t: Vec<char> = text.chars().map(fold).collect();
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
+    while let Some(&tc) = t.get(ti) {
         match p.get(pi) {
             Some('*') => {
                 star = Some((pi, ti));
                 pi += 1;
             }
-            Some(&c) if c == '?' || c == t[ti] => {
+            Some(&c) if c == '?' || c == tc => {
                 pi += 1;
                 ti += 1;
             }
@@ -122,27 +127,59 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
             },
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
 }
 
-fn matches(stmt: &Statement, action: &str, resource: &str) -> bool {
-    stmt.action.iter().any(|a| wildcard_match(a, action, true))
-        && stmt.resource.iter().any(|r| wildcard_match(r, resource, false))
+/// What one request asks: `action` (`vpc:Name`, `ens:Name`), `resource` (a CAM or RAM resource string, segments
+/// that are not known given as `*`) and the account the signing key belongs to (what an empty CAM account segment
+/// means).
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// `service:ActionName`.
+    pub action: &'a str,
+    /// The resource string.
+    pub resource: &'a str,
+    /// The signing key's account id.
+    pub account: &'a str,
 }
 
-/// Evaluates `action` (e.g. `ens:DetachNetworkInterface`, case-insensitive) on `resource` (case-sensitive)
-/// against all `policies`: any matching Deny → [`Decision::ExplicitDeny`]; else any matching Allow →
-/// [`Decision::Allow`]; else [`Decision::ImplicitDeny`].
-pub fn evaluate(policies: &[PolicyDocument], action: &str, resource: &str) -> Decision {
+impl Statement {
+    fn covers_action(&self, action: &str) -> bool {
+        match &self.actions {
+            Scope::Listed(p) => p.iter().any(|a| a.matches(action)),
+            Scope::AllBut(p) => !p.iter().any(|a| a.matches(action)),
+        }
+    }
+
+    /// Whether the statement applies to `action` on `resource`: for an Allow it must cover the resource for
+    /// certain, for a Deny it is enough that it may.
+    fn applies(&self, action: &str, resource: &RequestResource, account: &str) -> bool {
+        if !self.covers_action(action) {
+            return false;
+        }
+        let (certain, possible) =
+            (|p: &ResourcePattern| p.covers(resource, account), |p: &ResourcePattern| p.may_cover(resource, account));
+        match (self.effect, &self.resources) {
+            (Effect::Allow, Scope::Listed(p)) => p.iter().any(certain),
+            (Effect::Allow, Scope::AllBut(p)) => !p.iter().any(possible),
+            (Effect::Deny, Scope::Listed(p)) => p.iter().any(possible),
+            (Effect::Deny, Scope::AllBut(p)) => !p.iter().any(certain),
+        }
+    }
+}
+
+/// Evaluates `req` against all `policies`: a Deny that applies → [`Decision::ExplicitDeny`]; else an Allow that
+/// applies → [`Decision::Allow`]; else [`Decision::ImplicitDeny`].
+pub fn evaluate(policies: &[Policy], req: &Request) -> Decision {
+    let resource = RequestResource::parse(req.resource);
     let mut allowed = false;
-    for stmt in policies.iter().flat_map(|p| &p.statement) {
-        if !matches(stmt, action, resource) {
+    for stmt in policies.iter().flat_map(|p| &p.statements) {
+        if !stmt.applies(req.action, &resource, req.account) {
             continue;
         }
-        match (stmt.effect, stmt.condition.is_some()) {
-            (Effect::Deny, _) => return Decision::ExplicitDeny,
-            (Effect::Allow, false) => allowed = true,
-            (Effect::Allow, true) => {}
+        match stmt.effect {
+            Effect::Deny => return Decision::ExplicitDeny,
+            Effect::Allow => allowed = true,
         }
     }
     if allowed {

@@ -2,8 +2,10 @@
 //!
 //! Reference: tencent-vpc.md §2.4 (algorithm and official vector), §2.5 (SDK quirks), §11 items 6-8.
 
+use zeroize::Zeroizing;
+
 use crate::util::{hmac_sha256, parse_unix_digits, sha256_hex, strip_port, utc_date, within_skew};
-use crate::{constant_time_eq, AuthError, RequestView};
+use crate::{constant_time_eq, AuthError, RequestView, SecretFor};
 
 /// Algorithm name at the start of the `Authorization` header and of the string to sign.
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
@@ -11,6 +13,9 @@ pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
 pub const TERMINATOR: &str = "tc3_request";
 /// Value of `X-TC-Content-SHA256` that makes the payload hash cover this literal instead of the body.
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+/// Headers Tencent requires in `SignedHeaders` ("content-type and host are required"): without them the body's
+/// type and the endpoint it was meant for could be swapped without breaking the signature.
+pub const REQUIRED_SIGNED: [&str; 2] = ["content-type", "host"];
 
 /// The parsed `Authorization: TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +105,7 @@ pub fn string_to_sign(timestamp: &str, credential_scope: &str, canonical_request
 
 /// `HMAC(HMAC(HMAC("TC3" + secret, date), service), "tc3_request")`.
 pub fn signing_key(secret: &str, date: &str, service: &str) -> [u8; 32] {
-    let k_date = hmac_sha256(format!("TC3{secret}").as_bytes(), date.as_bytes());
+    let k_date = hmac_sha256(Zeroizing::new(format!("TC3{secret}")).as_bytes(), date.as_bytes());
     let k_service = hmac_sha256(&k_date, service.as_bytes());
     hmac_sha256(&k_service, TERMINATOR.as_bytes())
 }
@@ -133,15 +138,27 @@ fn canonical_headers(req: &RequestView, signed: &[String], host: Option<&str>, l
     out
 }
 
-/// Server-side verification (tencent-vpc.md §2.5): parse → timestamp/skew → scope date → key → signature.
+/// Refuses a `SignedHeaders` list without every [`REQUIRED_SIGNED`] header (names compared case-insensitively).
+pub fn check_signed_headers(signed: &[String]) -> Result<(), AuthError> {
+    for required in REQUIRED_SIGNED {
+        if !signed.iter().any(|h| h.eq_ignore_ascii_case(required)) {
+            return Err(AuthError::Unbound(format!("SignedHeaders must include {required} (content-type;host)")));
+        }
+    }
+    Ok(())
+}
+
+/// Server-side verification (tencent-vpc.md §2.5): parse → required signed headers → timestamp/skew → scope date
+/// → key → signature.
 pub fn verify(
     req: &RequestView,
     now_unix: i64,
     max_skew_secs: i64,
-    secret_for: &mut dyn FnMut(&str) -> Option<String>,
+    secret_for: &mut SecretFor,
 ) -> Result<Tc3Verified, AuthError> {
     let auth =
         parse_authorization(req.header("Authorization").ok_or_else(|| AuthError::Missing("Authorization".into()))?)?;
+    check_signed_headers(&auth.signed_headers)?;
     let ts_raw = req.header("X-TC-Timestamp").ok_or_else(|| AuthError::Missing("X-TC-Timestamp".into()))?.trim();
     let ts = parse_unix_digits(ts_raw).ok_or_else(|| malformed("X-TC-Timestamp is not unix seconds"))?;
     if !within_skew(now_unix, ts, max_skew_secs) {
@@ -173,7 +190,7 @@ pub fn verify(
             }
             let creq = canonical_request(req.method, req.path, req.raw_query, &ch, &signed_line, &payload_hash);
             let sts = string_to_sign(ts_raw, &scope, &creq);
-            let calc = signature(&secret, &auth.date, &auth.service, &sts);
+            let calc = signature(secret.expose(), &auth.date, &auth.service, &sts);
             if constant_time_eq(calc.as_bytes(), auth.signature.as_bytes()) {
                 return Ok(Tc3Verified { access_key_id: auth.access_key_id, timestamp: ts });
             }

@@ -2,12 +2,18 @@
 //!
 //! Reference: tencent-vpc.md §2.6. String to sign is `<METHOD><host><path>?k=v&…` over the parameters sorted by
 //! key (with `_` replaced by `.`), raw values (not URL-encoded), `Signature` excluded.
+//!
+//! Raw values make that string ambiguous: `{A: "1&B=2"}` and `{A: "1", B: "2"}` sign the same, so a captured
+//! signature would authorise either. The verifier keeps the SDKs' form but accepts only requests whose string to
+//! sign parses back into exactly their own parameters ([`check_unambiguous`]): no key with `&`, `=` or `_`, no value
+//! with `&`, no key twice. Everything the SDKs send for the VPC and CVM actions passes; a value that needs `&` must
+//! be sent with TC3-HMAC-SHA256, which signs the body as sent.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 use crate::util::{hmac_sha1, hmac_sha256, param, parse_unix_digits, strip_port, within_skew};
-use crate::{constant_time_eq, AuthError};
+use crate::{constant_time_eq, nonce, AuthError, SecretFor};
 
 /// What a successful [`verify`] learned about the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,12 +86,41 @@ pub fn sign(
     signature_for(secret_key, method, &string_to_sign(http_method, host, path, params))
 }
 
+/// Refuses parameters whose string to sign would not parse back into exactly themselves (see the module docs).
+/// The message names the parameter and points to TC3.
+pub fn check_unambiguous(params: &[(String, String)]) -> Result<(), AuthError> {
+    let unbound = |what: String| {
+        AuthError::Unbound(format!(
+            "{what}, which the legacy signature cannot bind unambiguously; sign with TC3-HMAC-SHA256 instead"
+        ))
+    };
+    let mut keys: Vec<&str> = Vec::with_capacity(params.len());
+    for (k, v) in params {
+        if k.is_empty() {
+            return Err(unbound("a parameter has an empty name".into()));
+        }
+        if let Some(c) = k.chars().find(|c| matches!(c, '&' | '=' | '_')) {
+            return Err(unbound(format!("parameter name {k:?} holds {c:?}")));
+        }
+        if v.contains('&') {
+            return Err(unbound(format!("the value of {k} holds '&'")));
+        }
+        keys.push(k);
+    }
+    keys.sort_unstable();
+    if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
+        return Err(unbound(format!("parameter {} appears more than once", w[0])));
+    }
+    Ok(())
+}
+
 fn required<'a>(params: &'a [(String, String)], key: &str) -> Result<&'a str, AuthError> {
     param(params, key).ok_or_else(|| AuthError::Missing(key.to_string()))
 }
 
 /// Server-side verification over decoded parameters (query or form body, including `Signature`, `SecretId`,
 /// `Timestamp`, `Nonce`, `SignatureMethod`). `host` is the Host header; it is tried as given and without port.
+/// Order: required parameters and the nonce's shape → clock → [`check_unambiguous`] → key → signature.
 #[allow(clippy::too_many_arguments)]
 pub fn verify(
     method: &str,
@@ -94,7 +129,7 @@ pub fn verify(
     params: &[(String, String)],
     now_unix: i64,
     max_skew_secs: i64,
-    secret_for: &mut dyn FnMut(&str) -> Option<String>,
+    secret_for: &mut SecretFor,
 ) -> Result<TencentV1Verified, AuthError> {
     let given = required(params, "Signature")?;
     let sig_method = SignatureMethod::from_param(param(params, "SignatureMethod"))?;
@@ -102,18 +137,20 @@ pub fn verify(
     let ts = parse_unix_digits(required(params, "Timestamp")?)
         .ok_or_else(|| AuthError::Malformed("Timestamp is not unix seconds".into()))?;
     let nonce = required(params, "Nonce")?;
+    nonce::check_tencent(nonce)?;
     if !within_skew(now_unix, ts, max_skew_secs) {
         return Err(AuthError::Expired(format!(
             "Timestamp {ts} is more than {max_skew_secs}s from server time {now_unix}"
         )));
     }
+    check_unambiguous(params)?;
     let secret = secret_for(secret_id).ok_or(AuthError::UnknownKey)?;
 
     let host = host.trim();
     let mut first_sts = None;
     for h in std::iter::once(host).chain(strip_port(host)) {
         let sts = string_to_sign(method, h, path, params);
-        let calc = signature_for(&secret, sig_method, &sts);
+        let calc = signature_for(secret.expose(), sig_method, &sts);
         if constant_time_eq(calc.as_bytes(), given.as_bytes()) {
             return Ok(TencentV1Verified {
                 access_key_id: secret_id.to_string(),

@@ -53,8 +53,8 @@ pub(crate) fn split_authorization<'a>(
     ))
 }
 
-/// Lower-case hex SHA-256 of `data`.
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
+/// Lower-case hex SHA-256 of `data` (the payload hash both TC3 and ACS3 sign).
+pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 

@@ -39,10 +39,12 @@ impl Managed {
         let config = dir.path().join("bench.toml");
         std::fs::write(&config, "[rate_limits]\nenabled = false\n").map_err(|e| e.to_string())?;
 
-        let store_args: Vec<String> = match database_url {
-            Some(url) => vec!["--database-url".into(), url.into()],
-            None => vec!["--data-dir".into(), data.display().to_string()],
-        };
+        // The data directory also holds the key that seals access-key secrets, which `account
+        // create` and `serve` must share (on PostgreSQL too).
+        let mut store_args: Vec<String> = vec!["--data-dir".into(), data.display().to_string()];
+        if let Some(url) = database_url {
+            store_args.extend(["--database-url".into(), url.into()]);
+        }
         let out = Command::new(bin)
             .args(["account", "create", "bench"])
             .args(&store_args)

@@ -1,10 +1,12 @@
 //! Authentication of an ENS request: RPC V1 HMAC-SHA1 (`Signature` parameter) or
 //! ACS3-HMAC-SHA256 (`Authorization` header), against the stored access keys, with the clock
-//! skew window (`Settings::ens_skew_secs`) and signature nonce replay checks for both.
+//! skew window (`Settings::ens_skew_secs`) and signature nonce replay checks for both; a request
+//! runs only once its nonce is durably recorded.
 
 use std::sync::Arc;
 
 use eniplane_api::credentials::Signer;
+use eniplane_api::nonces::{Namespace, Verdict, MAX_NONCE_BYTES};
 use eniplane_api::{ParsedRequest, Services};
 use eniplane_auth::{acs3, acs_v1, AuthError, RequestView};
 
@@ -27,7 +29,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
         Scheme::V1 => req.param("AccessKeyId").unwrap_or_default().to_string(),
     };
     let key = lookup(svc, &key_id).await?;
-    let secret = key.as_ref().map(|k| k.secret.clone());
+    let secret = key.as_ref().map(|k| k.secret().clone());
     let nonce = match env.scheme {
         Scheme::Acs3 => {
             let headers = req.header_refs();
@@ -47,10 +49,16 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
         }
     };
     let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey, v1))?;
-    if !svc.nonces.first_use(&key.id, &nonce, now_secs(), skew) {
-        return Err(ApiError::new("SignatureNonceUsed", "Specified signature nonce was used already."));
+    match svc.nonces.first_use(Namespace::Ens, &key.id, &nonce, now_secs(), skew).await {
+        Verdict::First => Ok(key),
+        Verdict::Replayed => Err(ApiError::new("SignatureNonceUsed", "Specified signature nonce was used already.")),
+        Verdict::Invalid => Err(ApiError::new(
+            "InvalidParameter",
+            format!("The specified parameter \"SignatureNonce\" is not valid: it must be 1 to {MAX_NONCE_BYTES} characters long."),
+        )),
+        Verdict::Busy => Err(ApiError::new("Throttling", "Request was denied due to request throttling.")),
+        Verdict::Unavailable(e) => Err(from_domain(e.into(), Family::Network)),
     }
-    Ok(key)
 }
 
 /// The signing key; a disabled one is refused here, before its signature is checked, as the

@@ -210,6 +210,13 @@ pub fn from_auth(e: &AuthError, v1: bool) -> ApiError {
             "SignatureDoesNotMatch",
             "The x-acs-content-sha256 header does not match the SHA-256 of the request body.",
         ),
+        AuthError::InvalidNonce(m) => {
+            ApiError::new("InvalidParameter", format!("The specified nonce is not valid: {m}."))
+        }
+        AuthError::Unbound(m) => ApiError::new(
+            "IncompleteSignature",
+            format!("The request signature does not conform to Aliyun standards: {m}."),
+        ),
     }
 }
 

@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// TOML config file (catalogue, rate limits, connection limits, TLS, …)
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// File holding the key that seals access-key secrets (base64 of 32 bytes). Without it:
+    /// `ENIPLANE_SECRET_KEY`, else `DATA_DIR/secret.key`, created on first start
+    #[arg(long)]
+    pub secret_key_file: Option<PathBuf>,
     /// Request log format on stderr: one line per request [default: text]
     #[arg(long, env = "ENIPLANE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -216,6 +220,8 @@ pub struct FileConfig {
     pub rate_limits: RateLimitConfig,
     /// Catalogue overrides (regions, zones, instance types, quotas).
     pub catalog: Option<Catalog>,
+    /// File holding the key that seals access-key secrets.
+    pub secret_key_file: Option<PathBuf>,
     /// Connection limits (`[http]`).
     pub http: HttpFile,
     /// HTTPS (`[tls]`).
@@ -357,6 +363,8 @@ pub struct Resolved {
     pub transition_delay_ms: i64,
     pub rate_limits: RateLimitConfig,
     pub catalog: Catalog,
+    /// `--secret-key-file` (or the config file's `secret_key_file`); see [`crate::secret_key`].
+    pub secret_key_file: Option<PathBuf>,
     /// Connection limits, TLS, `/metrics` guard.
     pub transport: Transport,
     /// Format of the log on stderr.
@@ -386,6 +394,7 @@ impl Resolved {
             transition_delay_ms: DEFAULT_DELAY_MS,
             rate_limits: RateLimitConfig::default(),
             catalog: Catalog::default(),
+            secret_key_file: None,
             transport: Transport::default(),
             log_format: LogFormat::default(),
             admin_token: None,
@@ -434,6 +443,7 @@ pub fn resolve_from(args: &ServeArgs, file: FileConfig) -> Result<(Resolved, Opt
         transition_delay_ms: delay,
         rate_limits: file.rate_limits,
         catalog: file.catalog.unwrap_or_default(),
+        secret_key_file: args.secret_key_file.clone().or(file.secret_key_file),
         transport,
         log_format: args.log_format.or(file.log.format).unwrap_or_default(),
         admin_token,

@@ -26,7 +26,7 @@ use crate::config::{self, ServeArgs};
 use crate::listener::{self, Routes};
 use crate::log::{self, RequestLine};
 use crate::metrics::Metrics;
-use crate::{accounts, intake, tls, worker};
+use crate::{accounts, intake, secret_key, tls, worker};
 
 /// On shutdown, after the listeners are done, how long the worker may take to commit its round.
 pub const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
@@ -256,17 +256,23 @@ fn into_response(r: HttpResponse) -> Response<Body> {
 }
 
 /// Opens the embedded store and builds the services for resolved settings.
-pub fn services(cfg: &config::Resolved) -> Result<Services, String> {
+pub fn services(cfg: &config::Resolved) -> Result<(Services, secret_key::Source), String> {
     services_on(cfg, None)
 }
 
 /// Opens the store (PostgreSQL when `database_url` is given, else the embedded SQLite store under
-/// the data directory) and builds the services for resolved settings.
-pub fn services_on(cfg: &config::Resolved, database_url: Option<&str>) -> Result<Services, String> {
+/// the data directory), loads the secret key and builds the services for resolved settings;
+/// [`accounts::prepare`] then checks the key against the store.
+pub fn services_on(
+    cfg: &config::Resolved,
+    database_url: Option<&str>,
+) -> Result<(Services, secret_key::Source), String> {
     let store = Store::open(&cfg.data_dir, database_url).map_err(|e| format!("opening the store: {e}"))?;
+    let env = std::env::var(secret_key::ENV).ok();
+    let (key, source) = secret_key::load(&cfg.data_dir, cfg.secret_key_file.as_deref(), env)?;
     let settings = Settings { transition_delay_ms: cfg.transition_delay_ms, ..Settings::default() };
     let limits = RateLimits::new(cfg.rate_limits.enabled, cfg.rate_limits.overrides.clone());
-    Ok(Services::new(store, cfg.catalog.clone(), settings, limits))
+    Ok((Services::new(store, cfg.catalog.clone(), settings, limits, key), source))
 }
 
 /// `eniplane serve`.
@@ -342,8 +348,11 @@ pub async fn start(cfg: &config::Resolved, svc: Services) -> Result<Serving, Str
 
 async fn run(cfg: config::Resolved, database_url: Option<String>) -> Result<(), String> {
     let signalled = shutdown_signal()?;
-    let svc = services_on(&cfg, database_url.as_deref())?;
-    accounts::ensure_default(&svc.store).await?;
+    let (svc, key_source) = services_on(&cfg, database_url.as_deref())?;
+    accounts::prepare(&svc, &key_source).await?;
+    if let secret_key::Source::DataDir { path, created: true } = &key_source {
+        tracing::info!(file = %path.display(), "created the key that seals access-key secrets; back it up");
+    }
     let serving = start(&cfg, svc.clone()).await?;
     let (addr, scheme) = (serving.addr, if serving.https { "https" } else { "http" });
     match svc.store.engine_name() {

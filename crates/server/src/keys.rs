@@ -6,13 +6,17 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use eniplane_auth::secrets::SecretKey;
+use eniplane_auth::Secret;
 use eniplane_core::model::{AccessKey, Account};
 use eniplane_core::ops::accounts;
 use eniplane_core::{time, Error};
 use eniplane_store::{Store, Tx};
 use serde_json::{json, Value};
 
+use crate::accounts::{new_key, prepare_blocking, read_policy};
 use crate::config::DEFAULT_DATA_DIR;
+use crate::secret_key;
 
 /// Which store a command works on.
 #[derive(Args, Debug, Clone)]
@@ -23,6 +27,10 @@ pub struct StoreArgs {
     /// PostgreSQL URL of a shared store (instead of the embedded one)
     #[arg(long, env = "ENIPLANE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// File holding the key that seals access-key secrets (as for `serve`; read only by the
+    /// commands that make or show a secret) [default: ENIPLANE_SECRET_KEY, else DATA_DIR/secret.key]
+    #[arg(long)]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// The embedded store's file in a data directory.
@@ -40,6 +48,15 @@ impl StoreArgs {
             ));
         }
         Store::open(&self.data_dir, url).map_err(|e| e.to_string())
+    }
+
+    /// [`StoreArgs::open`], plus the key that seals the store's secrets, checked against it.
+    fn open_sealed(&self) -> Result<(Store, SecretKey), String> {
+        let store = self.open()?;
+        let env = std::env::var(secret_key::ENV).ok();
+        let (key, source) = secret_key::load(&self.data_dir, self.secret_key_file.as_deref(), env)?;
+        prepare_blocking(&store, &key, &source)?;
+        Ok((store, key))
     }
 }
 
@@ -62,8 +79,8 @@ fn account_named(store: &Store, name: &str) -> Result<Account, String> {
     read(store, move |tx| accounts::by_name(tx, &wanted))?.ok_or_else(|| format!("no account named {name}"))
 }
 
-/// A key as the commands show it; the secret only when asked for.
-fn key_json(key: &AccessKey, account: &Account, secret: bool) -> Value {
+/// A key as the commands show it; its plain secret only when given.
+fn key_json(key: &AccessKey, account: &Account, secret: Option<&Secret>) -> Value {
     let mut v = json!({
         "access_key_id": key.id,
         "account_id": account.id,
@@ -72,8 +89,8 @@ fn key_json(key: &AccessKey, account: &Account, secret: bool) -> Value {
         "policies": key.policies.len(),
         "created_at": rfc3339(key.created_at),
     });
-    if secret {
-        v["access_key_secret"] = Value::String(key.secret.clone());
+    if let Some(secret) = secret {
+        v["access_key_secret"] = Value::String(secret.expose().to_string());
     }
     v
 }
@@ -128,11 +145,22 @@ pub fn account_list(at: &StoreArgs, as_json: bool) -> Result<(), String> {
 
 /// `eniplane account show NAME [--show-secret]`.
 pub fn account_show(at: &StoreArgs, name: &str, show_secret: bool, as_json: bool) -> Result<(), String> {
-    let store = at.open()?;
+    let (store, sealing) = match show_secret {
+        true => at.open_sealed().map(|(s, k)| (s, Some(k)))?,
+        false => (at.open()?, None),
+    };
     let account = account_named(&store, name)?;
     let id = account.id.clone();
     let keys = read(&store, move |tx| accounts::keys_of(tx, &id))?;
-    let keys: Vec<Value> = keys.iter().map(|k| key_json(k, &account, show_secret)).collect();
+    let mut shown = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let secret = match &sealing {
+            Some(sealing) => Some(sealing.open(&k.id, &k.secret).map_err(|e| format!("access key {}: {e}", k.id))?),
+            None => None,
+        };
+        shown.push(key_json(k, &account, secret.as_ref()));
+    }
+    let keys = shown;
     if as_json {
         let v = json!({"account_id": account.id, "name": account.name, "created_at": rfc3339(account.created_at), "keys": keys});
         println!("{v}");
@@ -151,22 +179,26 @@ pub fn account_show(at: &StoreArgs, name: &str, show_secret: bool, as_json: bool
 /// `eniplane key create ACCOUNT [--policy FILE]`: a new pair for the account, printed once here
 /// (`account show --show-secret` shows it again).
 pub fn key_create(at: &StoreArgs, account: &str, policy: Option<&Path>, as_json: bool) -> Result<(), String> {
-    let policies = crate::accounts::read_policy(policy)?;
-    let store = at.open()?;
+    let policies = match policy {
+        Some(path) => vec![read_policy(path)?],
+        None => Vec::new(),
+    };
+    let (store, sealing) = at.open_sealed()?;
     let owner = account_named(&store, account)?;
     let id = owner.id.clone();
+    let (key_id, secret, sealed) = new_key(&sealing, None);
     let key = write(&store, move |tx| {
-        let key = accounts::add_key(tx, &id, time::now_ms())?;
+        let key = accounts::add_key(tx, &id, &key_id, &sealed, time::now_ms())?;
         match policies.is_empty() {
             true => Ok(key),
             false => accounts::set_policies(tx, &key.id, policies.clone()),
         }
     })?;
     if as_json {
-        println!("{}", key_json(&key, &owner, true));
+        println!("{}", key_json(&key, &owner, Some(&secret)));
     } else {
         println!("access key id:     {}", key.id);
-        println!("access key secret: {}", key.secret);
+        println!("access key secret: {}", secret.expose());
     }
     Ok(())
 }
@@ -177,7 +209,7 @@ pub fn key_list(at: &StoreArgs, account: &str, as_json: bool) -> Result<(), Stri
     let owner = account_named(&store, account)?;
     let id = owner.id.clone();
     let keys = read(&store, move |tx| accounts::keys_of(tx, &id))?;
-    let keys: Vec<Value> = keys.iter().map(|k| key_json(k, &owner, false)).collect();
+    let keys: Vec<Value> = keys.iter().map(|k| key_json(k, &owner, None)).collect();
     if as_json {
         println!("{}", Value::Array(keys));
     } else {

@@ -11,5 +11,6 @@ pub mod keys;
 pub mod listener;
 pub mod log;
 pub mod metrics;
+pub mod secret_key;
 pub mod tls;
 pub mod worker;

@@ -68,6 +68,9 @@ enum AccountCommand {
         /// A JSON policy document (CAM / RAM grammar) limiting what the new key may do.
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// File holding the key that seals access-key secrets (as for `serve`).
+        #[arg(long)]
+        secret_key_file: Option<PathBuf>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -248,8 +251,15 @@ fn run(command: Command, matches: &clap::ArgMatches) -> Result<(), String> {
     match command {
         Command::Serve(args) => http::serve(args),
         Command::Account { command } => match command {
-            AccountCommand::Create { name, data_dir, database_url, policy, json } => {
-                accounts::create_command_on(&name, &data_dir, database_url.as_deref(), policy.as_deref(), json)
+            AccountCommand::Create { name, data_dir, database_url, policy, secret_key_file, json } => {
+                accounts::create_command(accounts::CreateCommand {
+                    name: &name,
+                    data_dir: &data_dir,
+                    database_url: database_url.as_deref(),
+                    policy: policy.as_deref(),
+                    secret_key_file: secret_key_file.as_deref(),
+                    json,
+                })
             }
             AccountCommand::List { store, json } => keys::account_list(&store, json),
             AccountCommand::Show { name, show_secret, store, json } => {

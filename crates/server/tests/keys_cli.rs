@@ -111,7 +111,8 @@ async fn keys_are_created_disabled_enabled_and_deleted_while_the_server_runs() {
 async fn a_key_with_a_policy_may_do_only_what_it_allows() {
     let s = TestServer::start().await;
     let policy = s.dir.path().join("p.json");
-    let doc = json!({"Statement": [{"Effect": "Allow", "Action": ["vpc:DescribeVpcs"], "Resource": "*"}]});
+    let doc =
+        json!({"version": "2.0", "statement": [{"effect": "allow", "action": ["vpc:DescribeVpcs"], "resource": "*"}]});
     std::fs::write(&policy, doc.to_string()).unwrap();
     let made = cli_json(&s, &["key", "create", "tester", "--policy", policy.to_str().unwrap(), "--json"]).await;
     assert_eq!(made["policies"], 1);

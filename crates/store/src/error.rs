@@ -1,5 +1,8 @@
 //! The store's one error type.
 
+/// How much of a panic's message is kept (it may quote request data).
+const PANIC_MESSAGE_CHARS: usize = 200;
+
 /// Everything that can go wrong below the core. Engine details stay in the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -19,4 +22,19 @@ pub enum StoreError {
     /// Stored data could not be read back (corrupt JSON, wrong schema).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The transaction body panicked; the engine rolled it back and carries on with other jobs.
+    #[error("the transaction panicked and was rolled back: {0}")]
+    Panicked(String),
+}
+
+impl StoreError {
+    /// The error for a caught panic, with (the start of) the panic's message when it carried one.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let message = match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+            (Some(s), _) => s,
+            (_, Some(s)) => s.as_str(),
+            _ => "no message",
+        };
+        Self::Panicked(message.chars().take(PANIC_MESSAGE_CHARS).collect())
+    }
 }

@@ -1,9 +1,12 @@
-//! The `Store` facade: typed async `read`/`write` over an object-safe engine.
+//! The `Store` facade: typed async `read`/`write` over an object-safe engine, the request guards
+//! (nonces, rate windows) beside it, and the health check `/healthz` runs.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use crate::guards::{Guards, NonceDigest, NonceUse, Recorded};
 use crate::{StoreError, Tx};
 
 /// What a transaction body tells the engine: commit (`Ok(true)`), roll back (`Ok(false)`, a
@@ -21,7 +24,11 @@ pub type WriteDone = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A read transaction body.
 pub type ReadJob<'a> = &'a mut (dyn FnMut(&mut dyn Tx) -> Outcome + Send);
 
-/// A storage engine. Implementations own their connections, threads and migrations.
+/// A storage engine's transactions. Implementations own their connections, threads and
+/// migrations. Request guards (nonces, rate windows) are a separate trait, [`Guards`].
+///
+/// Every engine runs each job isolated: a job that panics is rolled back and answered with
+/// [`StoreError::Panicked`], and the engine carries on with every other job.
 pub trait Engine: Send + Sync + 'static {
     /// Short engine name for logs and health (`sqlite`, `postgres`).
     fn name(&self) -> &'static str;
@@ -43,73 +50,60 @@ pub trait Engine: Send + Sync + 'static {
     }
     /// Whether reads are short enough (local, CPU-bound) to run on the async runtime's thread.
     fn reads_inline(&self) -> bool;
-    /// Checks the engine can serve (for `/healthz`); runs a real query.
+    /// Checks the engine can serve (for `/healthz`): a real read, and the engine's own view of
+    /// its writes (the facade adds a real write, [`Store::check`]). Cheap; it is polled.
     fn health(&self) -> Result<(), StoreError>;
-    /// Whether several processes share this engine's database. Then signature nonces and rate
-    /// counters must live in the database too ([`Engine::first_use_nonce`],
-    /// [`Engine::count_request`]); otherwise the facade keeps them in process memory.
-    fn shared(&self) -> bool {
-        false
-    }
-    /// Records a signature nonce for an access key until `expires_at_ms`; `false` when it is
-    /// already recorded and unexpired. Only called when [`Engine::shared`].
-    fn first_use_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool, StoreError> {
-        let _ = (key, nonce, now_ms, expires_at_ms);
-        Err(StoreError::Unavailable(format!("{} keeps no shared nonces", self.name())))
-    }
-    /// Records a nonce's first use so a not-shared engine can reload it after a restart (the
-    /// check itself runs in memory). Default: not kept.
-    fn remember_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<(), StoreError> {
-        let _ = (key, nonce, now_ms, expires_at_ms);
-        Ok(())
-    }
-    /// Nonces recorded by [`Engine::remember_nonce`] that have not expired: (key, nonce, expiry).
-    fn remembered_nonces(&self, now_ms: i64) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let _ = now_ms;
-        Ok(Vec::new())
-    }
-    /// Counts one request of (account, action) in the current one-second window and returns the
-    /// count including it. Only called when [`Engine::shared`].
-    fn count_request(&self, account: &str, action: &str) -> Result<u64, StoreError> {
-        let _ = (account, action);
-        Err(StoreError::Unavailable(format!("{} keeps no shared counters", self.name())))
-    }
 }
 
 /// The handle every layer above holds. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<dyn Engine>,
-    local: Arc<crate::memory::Local>,
+    guards: Arc<dyn Guards>,
+    probe: Arc<Probe>,
 }
 
 type Slot<R, E> = Arc<Mutex<Option<Result<R, E>>>>;
 
+/// How long `/healthz` waits for its write probe before calling the store unable to write.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A probe result younger than this answers further health checks (so polling costs at most
+/// one small write per interval, however often `/healthz` is asked).
+const PROBE_REUSE: Duration = Duration::from_secs(1);
+/// The claim space the write probe claims and releases a key in.
+const PROBE_SPACE: &str = "eniplane.health";
+
+/// The last write probe: when it ran and what it found.
+#[derive(Default)]
+struct Probe {
+    last: Mutex<Option<(Instant, Result<(), StoreError>)>>,
+    /// Serialises probes, so concurrent health checks share one.
+    running: tokio::sync::Mutex<()>,
+    key: String,
+}
+
 impl Store {
-    /// Wraps an engine.
-    pub fn new(engine: Arc<dyn Engine>) -> Self {
-        let local = crate::memory::Local::default();
-        let now = crate::memory::now_ms();
-        match engine.remembered_nonces(now) {
-            Ok(list) => {
-                for (key, nonce, expires) in list {
-                    local.first_use_nonce(&key, &nonce, now, expires);
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "could not reload remembered nonces"),
-        }
-        Self { engine, local: Arc::new(local) }
+    /// Wraps an engine and the guards requests consult.
+    pub fn new(engine: Arc<dyn Engine>, guards: Arc<dyn Guards>) -> Self {
+        let probe = Probe { key: format!("{}-{:016x}", std::process::id(), rand::random::<u64>()), ..Probe::default() };
+        Self { engine, guards, probe: Arc::new(probe) }
     }
 
-    /// Opens (creating when missing) the embedded SQLite store under `dir`.
+    /// Opens (creating when missing) the embedded SQLite store under `dir`, its nonces made
+    /// durable in `dir/nonces/` and reloaded from there.
     pub fn open_sqlite(dir: &std::path::Path) -> Result<Self, StoreError> {
-        Ok(Self::new(Arc::new(crate::sqlite::SqliteEngine::open(dir)?)))
+        let engine = crate::sqlite::SqliteEngine::open(dir)?;
+        let log = crate::sqlite::nonce_log::NonceLog::open(dir)?;
+        let guards = crate::memory::LocalGuards::logged(log, crate::memory::MAX_NONCES)?;
+        Ok(Self::new(Arc::new(engine), Arc::new(guards)))
     }
 
     /// Connects to PostgreSQL at `url` and applies migrations (safe when replicas start together).
     /// Blocking; call it outside an async runtime or from a blocking task.
     pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
-        Ok(Self::new(Arc::new(crate::postgres::PgEngine::open(url)?)))
+        let engine = crate::postgres::PgEngine::open(url)?;
+        let guards = engine.guards();
+        Ok(Self::new(Arc::new(engine), Arc::new(guards)))
     }
 
     /// PostgreSQL when a database URL is given, else the embedded SQLite store under `dir`.
@@ -123,11 +117,17 @@ impl Store {
 
     /// Whether several replicas may share this store's database.
     pub fn is_shared(&self) -> bool {
-        self.engine.shared()
+        self.guards.shared()
     }
 
-    /// [`Store::health`] for async callers: never blocks the runtime on a remote engine.
+    /// Whether the store can take writes now, for `/healthz`: one real write (a key claimed and
+    /// released in one transaction, at most once per [`PROBE_REUSE`], given [`PROBE_TIMEOUT`]),
+    /// then the engine's and the guards' own checks (a real read; SQLite: the writer thread runs
+    /// and its last batch committed; the nonce log's last group was synced). Never blocks the
+    /// runtime on a remote engine.
     pub async fn check(&self) -> Result<(), StoreError> {
+        self.probe_write().await?;
+        self.guards.health()?;
         if self.engine.reads_inline() {
             return self.engine.health();
         }
@@ -137,40 +137,72 @@ impl Store {
             .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())))
     }
 
-    /// Records a signature nonce for `key` until `expires_at_ms`; `false` when it was already
-    /// used and has not expired. In the database when the engine is shared (so replays are
-    /// refused across replicas), else in process memory. Callable from sync code on a runtime.
-    pub fn first_use_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool, StoreError> {
-        if !self.engine.shared() {
-            let first = self.local.first_use_nonce(key, nonce, now_ms, expires_at_ms);
-            if first {
-                if let Err(e) = self.engine.remember_nonce(key, nonce, now_ms, expires_at_ms) {
-                    tracing::warn!(error = %e, "could not record a nonce; a replay after restart would pass");
-                }
-            }
-            return Ok(first);
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        let fresh = |last: &Option<(Instant, Result<(), StoreError>)>| match last {
+            Some((at, r)) if at.elapsed() < PROBE_REUSE => Some(r.clone()),
+            _ => None,
+        };
+        if let Some(r) = fresh(&self.probe.last.lock()) {
+            return r;
         }
-        off_runtime(|| self.engine.first_use_nonce(key, nonce, now_ms, expires_at_ms))
+        let _turn = self.probe.running.lock().await;
+        if let Some(r) = fresh(&self.probe.last.lock()) {
+            return r;
+        }
+        let key = self.probe.key.clone();
+        let write = self.write(move |tx: &mut dyn Tx| {
+            if tx.claim(PROBE_SPACE, &key, "healthz")? {
+                tx.release(PROBE_SPACE, &key)?;
+            }
+            Ok::<_, StoreError>(())
+        });
+        let r = match tokio::time::timeout(PROBE_TIMEOUT, write).await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::Unavailable(format!("a write did not commit within {PROBE_TIMEOUT:?}"))),
+        };
+        *self.probe.last.lock() = Some((Instant::now(), r.clone()));
+        r
+    }
+
+    /// Records the first use of a nonce digest until `expires_at_ms` and waits until that record
+    /// is durable, so a request acknowledged after this returns [`NonceUse::First`] can never be
+    /// replayed, not even after a crash. In the database when the store is shared (a replay sent
+    /// to another replica is refused too), else in process memory backed by the nonce log.
+    pub async fn first_use_nonce(
+        &self,
+        nonce: NonceDigest,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<NonceUse, StoreError> {
+        let recorded = if self.guards.shared() {
+            let guards = self.guards.clone();
+            tokio::task::spawn_blocking(move || guards.first_use_nonce(&nonce, now_ms, expires_at_ms))
+                .await
+                .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())))?
+        } else {
+            self.guards.first_use_nonce(&nonce, now_ms, expires_at_ms)?
+        };
+        match recorded {
+            Recorded::First(receipt) => receipt.wait().await.map(|()| NonceUse::First),
+            Recorded::Replayed => Ok(NonceUse::Replayed),
+            Recorded::Full => Ok(NonceUse::Full),
+        }
     }
 
     /// Counts one request of (account, action) in the current one-second window; returns the
-    /// count including it. Shared across replicas when the engine is; callable like
-    /// [`Store::first_use_nonce`].
+    /// count including it. Shared across replicas when the store is. Callable from sync code on
+    /// a runtime.
     pub fn count_request(&self, account: &str, action: &str) -> Result<u64, StoreError> {
-        if !self.engine.shared() {
-            return Ok(self.local.count_request(account, action, crate::memory::now_ms()));
+        let now = crate::memory::now_ms();
+        if !self.guards.shared() {
+            return self.guards.count_request(account, action, now);
         }
-        off_runtime(|| self.engine.count_request(account, action))
+        off_runtime(|| self.guards.count_request(account, action, now))
     }
 
     /// The engine's short name.
     pub fn engine_name(&self) -> &'static str {
         self.engine.name()
-    }
-
-    /// Health of the underlying engine.
-    pub fn health(&self) -> Result<(), StoreError> {
-        self.engine.health()
     }
 
     /// Runs `f` in a write transaction; its `Ok` is committed durably before this returns,

@@ -2,10 +2,14 @@
 //!
 //! The core sees only [`Tx`]: a handful of document-store primitives that every SQL engine can offer
 //! inside one transaction. [`Store`] is the facade the rest of the system holds; engines (embedded
-//! SQLite, shared PostgreSQL) sit behind the object-safe [`Engine`] trait and are chosen at start-up.
+//! SQLite, shared PostgreSQL) sit behind the object-safe [`Engine`] trait and are chosen at start-up;
+//! the request guards they keep (signature nonces, rate windows) sit behind [`Guards`].
 
 mod error;
 mod facade;
+pub mod fault_suite;
+pub mod files;
+mod guards;
 mod memory;
 mod model;
 pub mod postgres;
@@ -14,6 +18,8 @@ pub mod suite;
 
 pub use error::StoreError;
 pub use facade::{Engine, Outcome, ReadJob, Store, WriteDone, WriteJob};
+pub use guards::{Guards, NonceDigest, NonceUse, Receipt, Recorded, NONCE_DIGEST_BYTES};
+pub use memory::MAX_NONCES;
 pub use model::{NewTransition, Record, Transition};
 
 /// The primitives a transaction offers. Every method runs inside the transaction that was opened

@@ -28,6 +28,7 @@ async fn postgres_passes_the_conformance_suite() {
     assert_eq!(store.engine_name(), "postgres");
     assert!(store.is_shared());
     eniplane_store::suite::run_all(&store).await;
+    eniplane_store::fault_suite::run_all(&store).await;
     store.check().await.expect("healthy");
 }
 
@@ -46,7 +47,7 @@ async fn replicas_starting_together_migrate_once() {
         let mut c = db.client().unwrap();
         c.query_one("SELECT COUNT(*) FROM schema_migrations", &[]).unwrap().get::<_, i64>(0)
     });
-    assert_eq!(versions, 1);
+    assert_eq!(versions, eniplane_store::postgres::migration_versions().len() as i64);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -142,4 +143,34 @@ async fn store_recovers_after_its_connections_are_killed() {
     // A broken database URL is an error, not a panic.
     let bad = off_runtime(|| Store::open_postgres("postgres://postgres@127.0.0.1:1/none?connect_timeout=1"));
     assert!(matches!(bad, Err(StoreError::Unavailable(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn health_fails_while_the_database_refuses_writes() {
+    let Some(db) = schema() else { return };
+    let store = open(db.url());
+    store.check().await.expect("healthy");
+    // Reads work, writes to the probe's table wait on a lock another session holds.
+    let (hold, release) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let url = db.url().to_string();
+    let blocker = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut tx = c.transaction().unwrap();
+        tx.batch_execute("LOCK TABLE claims IN EXCLUSIVE MODE").unwrap();
+        locked.send(()).unwrap();
+        let _ = release.recv();
+        tx.rollback().unwrap();
+    });
+    is_locked.recv().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = store.check().await;
+    hold.send(()).unwrap();
+    blocker.join().unwrap();
+    assert!(r.is_err(), "healthz fails while a write cannot commit");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.check().await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "healthy again");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

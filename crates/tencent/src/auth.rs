@@ -1,9 +1,11 @@
 //! Authentication of a Tencent request: TC3-HMAC-SHA256 or the legacy HmacSHA1/HmacSHA256
-//! signature, against the stored access keys, with clock skew and (legacy) nonce replay checks.
+//! signature, against the stored access keys, with clock skew and (legacy) nonce replay checks; a
+//! legacy request runs only once its nonce is durably recorded.
 
 use std::sync::Arc;
 
 use eniplane_api::credentials::Signer;
+use eniplane_api::nonces::{Namespace, Verdict, MAX_NONCE_BYTES};
 use eniplane_api::{ParsedRequest, Services};
 use eniplane_auth::{tc3, tencent_v1, AuthError, RequestView};
 
@@ -51,7 +53,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
                 headers: &headers,
                 body: &req.body,
             };
-            let secret = key.as_ref().map(|k| k.secret.clone());
+            let secret = key.as_ref().map(|k| k.secret().clone());
             tc3::verify(&view, now_secs(), svc.settings.tencent_skew_secs, &mut |_| secret.clone())
                 .map_err(|e| from_auth(&e))?;
             let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey))?;
@@ -61,7 +63,7 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
             let params = req.params();
             let id = req.param("SecretId").unwrap_or_default().to_string();
             let key = lookup(svc, &id).await?;
-            let secret = key.as_ref().map(|k| k.secret.clone());
+            let secret = key.as_ref().map(|k| k.secret().clone());
             let host = req.header("host").unwrap_or("");
             let verified = tencent_v1::verify(
                 &req.method,
@@ -74,10 +76,22 @@ pub(crate) async fn authenticate(svc: &Services, req: &ParsedRequest, env: &Enve
             )
             .map_err(|e| from_auth(&e))?;
             let key = key.ok_or_else(|| from_auth(&AuthError::UnknownKey))?;
-            if !svc.nonces.first_use(&key.id, &verified.nonce, now_secs(), svc.settings.tencent_skew_secs) {
-                return Err(ApiError::new("AuthFailure.SignatureFailure", "The request Nonce has already been used."));
+            let skew = svc.settings.tencent_skew_secs;
+            match svc.nonces.first_use(Namespace::TencentLegacy, &key.id, &verified.nonce, now_secs(), skew).await {
+                Verdict::First => Ok(Credential { key, service: None }),
+                Verdict::Replayed => {
+                    Err(ApiError::new("AuthFailure.SignatureFailure", "The request Nonce has already been used."))
+                }
+                Verdict::Invalid => Err(ApiError::new(
+                    "InvalidParameter",
+                    format!("The Nonce must be 1 to {MAX_NONCE_BYTES} characters long."),
+                )),
+                Verdict::Busy => Err(ApiError::new(
+                    "RequestLimitExceeded",
+                    "The server holds too many recent nonces; retry in a moment.",
+                )),
+                Verdict::Unavailable(e) => Err(from_domain(e.into(), Service::Vpc)),
             }
-            Ok(Credential { key, service: None })
         }
     }
 }

@@ -189,6 +189,10 @@ pub fn from_auth(e: &AuthError) -> ApiError {
         AuthError::PayloadHash => {
             ApiError::new("AuthFailure.SignatureFailure", "The request body does not match its signed hash.")
         }
+        AuthError::InvalidNonce(m) => ApiError::new("InvalidParameterValue", format!("{m}.")),
+        AuthError::Unbound(m) => {
+            ApiError::new("AuthFailure.SignatureFailure", format!("The signature does not cover the request: {m}."))
+        }
     }
 }
 

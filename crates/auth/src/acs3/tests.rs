@@ -1,6 +1,7 @@
 //! Known-answer and edge-case tests for ACS3-HMAC-SHA256 (vectors from alibaba-ens.md §2.2 and Python `verify_v3`).
 
 use super::*;
+use crate::Secret;
 use proptest::prelude::*;
 
 const EMPTY_SHA: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -17,8 +18,8 @@ fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-fn secrets(id: &str) -> Option<String> {
-    (id == "testak").then(|| "testsecret".to_string())
+fn secrets(id: &str) -> Option<Secret> {
+    (id == "testak").then(|| "testsecret".into())
 }
 
 fn doc_headers(auth: &str) -> Vec<(&str, &str)> {
@@ -196,7 +197,10 @@ fn missing_malformed_expired_unknown() {
     let other = DOC_AUTH.replace("Credential=testak", "Credential=nobody");
     assert_eq!(run(&doc_headers(&other), DOC_QUERY, b"", T0), Err(AuthError::UnknownKey));
     let unsigned_nonce = DOC_AUTH.replace("x-acs-signature-nonce;", "");
-    assert!(matches!(run(&doc_headers(&unsigned_nonce), DOC_QUERY, b"", T0), Err(AuthError::Malformed(_))));
+    assert_eq!(
+        run(&doc_headers(&unsigned_nonce), DOC_QUERY, b"", T0),
+        Err(AuthError::Unbound("x-acs-signature-nonce is not in SignedHeaders".into()))
+    );
     assert_eq!(
         run(&doc_headers("HMAC-SHA1 x"), DOC_QUERY, b"", T0),
         Err(AuthError::UnsupportedMethod("HMAC-SHA1".into()))
@@ -204,6 +208,89 @@ fn missing_malformed_expired_unknown() {
     let err = run(&doc_headers(DOC_AUTH), "NetworkInterfaceId=eni-x", b"", T0).unwrap_err();
     let AuthError::Mismatch { string_to_sign } = err else { panic!("{err:?}") };
     assert!(string_to_sign.starts_with("ACS3-HMAC-SHA256\n"));
+}
+
+/// Signs `signed` (a subset of the headers sent) correctly, so only the binding rules can refuse it.
+fn signed_subset(headers: &[(&str, &str)], signed: &[&str], query: &str) -> String {
+    let signed: Vec<String> = signed.iter().map(|s| s.to_string()).collect();
+    let creq = canonical_request("POST", "/", &parse_params(query), headers, &signed, EMPTY_SHA);
+    let sig = signature("testsecret", &string_to_sign(&creq));
+    format!("ACS3-HMAC-SHA256 Credential=testak,SignedHeaders={},Signature={sig}", signed.join(";"))
+}
+
+#[test]
+fn host_and_every_x_acs_header_must_be_signed() {
+    let mut headers = doc_headers("");
+    headers.pop();
+    headers.push(("X-Acs-Credentials-Provider", "static_ak"));
+    headers.push(("user-agent", "AlibabaCloud"));
+    let all = [
+        "host",
+        "x-acs-action",
+        "x-acs-content-sha256",
+        "x-acs-credentials-provider",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-version",
+    ];
+    let run_signed = |signed: &[&str]| {
+        let auth = signed_subset(&headers, signed, DOC_QUERY);
+        let mut h = headers.clone();
+        h.push(("authorization", auth.as_str()));
+        run(&h, DOC_QUERY, b"", T0)
+    };
+    // Everything signed (user-agent need not be): accepted.
+    assert!(run_signed(&all).is_ok());
+    for left_out in all {
+        let signed: Vec<&str> = all.iter().copied().filter(|h| *h != left_out).collect();
+        let err = run_signed(&signed).unwrap_err();
+        let AuthError::Unbound(m) = &err else { panic!("{left_out}: {err:?}") };
+        assert!(m.contains(left_out), "{left_out}: {m}");
+    }
+    // A header listed in SignedHeaders but absent is signed as empty, as tea does; that is not a binding hole.
+    let mut extra = all.to_vec();
+    extra.push("x-acs-security-token");
+    assert!(run_signed(&extra).is_ok());
+    // Header names that are not ASCII or shorter than the prefix are no trouble.
+    let odd = [("x-ac", "1"), ("é-acs-x", "2")];
+    assert_eq!(check_signed_headers(&odd, &all.map(String::from)), Ok(()));
+}
+
+#[test]
+fn repeated_query_parameters_are_refused() {
+    let headers = doc_headers("");
+    let signed =
+        ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"];
+    // Both orders have the same canonical query, so the signature cannot tell which value comes first.
+    let (a, b) =
+        ("NetworkInterfaceId=eni-1&NetworkInterfaceId=eni-2", "NetworkInterfaceId=eni-2&NetworkInterfaceId=eni-1");
+    assert_eq!(canonical_query(&parse_params(a)), canonical_query(&parse_params(b)));
+    let auth = signed_subset(&headers, &signed, a);
+    let mut h = headers.clone();
+    h.pop();
+    h.push(("authorization", &auth));
+    for q in [a, b] {
+        assert_eq!(
+            run(&h, q, b"", T0),
+            Err(AuthError::Unbound("parameter NetworkInterfaceId appears more than once".into()))
+        );
+    }
+    assert_eq!(check_unique_keys(&p(&[("a", "1"), ("b", "1"), ("A", "1")])), Ok(()));
+}
+
+#[test]
+fn nonce_length_is_bounded() {
+    let long = "n".repeat(crate::nonce::ACS_NONCE_MAX_LEN + 1);
+    let headers: Vec<(&str, &str)> = doc_headers(DOC_AUTH)
+        .into_iter()
+        .map(|(n, v)| if n == "x-acs-signature-nonce" { (n, long.as_str()) } else { (n, v) })
+        .collect();
+    assert!(matches!(run(&headers, DOC_QUERY, b"", T0), Err(AuthError::InvalidNonce(_))));
+    let empty: Vec<(&str, &str)> = doc_headers(DOC_AUTH)
+        .into_iter()
+        .map(|(n, v)| if n == "x-acs-signature-nonce" { (n, " ") } else { (n, v) })
+        .collect();
+    assert!(matches!(run(&empty, DOC_QUERY, b"", T0), Err(AuthError::InvalidNonce(_))));
 }
 
 #[test]

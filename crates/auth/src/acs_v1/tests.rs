@@ -1,14 +1,15 @@
 //! Known-answer and edge-case tests for Alibaba RPC V1 (vectors from alibaba-ens.md §2.1 and Python `verify_v1`).
 
 use super::*;
+use crate::Secret;
 use proptest::prelude::*;
 
 fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-fn secrets(id: &str) -> Option<String> {
-    (id == "testak").then(|| "testsecret".to_string())
+fn secrets(id: &str) -> Option<Secret> {
+    (id == "testak").then(|| "testsecret".into())
 }
 
 const T0: i64 = 1_704_067_200; // 2024-01-01T00:00:00Z
@@ -180,6 +181,33 @@ fn missing_malformed_expired_unknown_unsupported() {
     assert!(matches!(verify("POST", &good, T0 + 901, 900, &mut secrets), Err(AuthError::Expired(_))));
     assert!(matches!(verify("POST", &good, T0 - 901, 900, &mut secrets), Err(AuthError::Expired(_))));
     assert_eq!(verify("POST", &replace("AccessKeyId", "nobody"), T0, 900, &mut secrets), Err(AuthError::UnknownKey));
+}
+
+#[test]
+fn repeated_parameters_and_nonce_length() {
+    // `NetworkInterfaceId` once in the query and once in the body: both sign the same whatever their order.
+    let mut params = detach_params();
+    params.push(("NetworkInterfaceId".into(), "eni-other".into()));
+    let sig = sign("testsecret", &string_to_sign("POST", &params));
+    let mut swapped = params.clone();
+    let n = swapped.len();
+    swapped.swap(3, n - 1);
+    assert_eq!(string_to_sign("POST", &params), string_to_sign("POST", &swapped));
+    for p in [params, swapped] {
+        assert_eq!(
+            verify("POST", &with_sig(p, &sig), T0, 900, &mut secrets),
+            Err(AuthError::Unbound("parameter NetworkInterfaceId appears more than once".into()))
+        );
+    }
+    let long = "0".repeat(crate::nonce::ACS_NONCE_MAX_LEN + 1);
+    for nonce in [long.as_str(), ""] {
+        let params: Vec<_> = detach_params()
+            .into_iter()
+            .map(|(k, v)| if k == "SignatureNonce" { (k, nonce.to_string()) } else { (k, v) })
+            .collect();
+        let params = with_sig(params.clone(), &sign("testsecret", &string_to_sign("POST", &params)));
+        assert!(matches!(verify("POST", &params, T0, 900, &mut secrets), Err(AuthError::InvalidNonce(_))));
+    }
 }
 
 proptest! {

@@ -1,6 +1,7 @@
 //! Known-answer and edge-case tests for TC3-HMAC-SHA256 (vectors from tencent-vpc.md §2.4 and Python hashlib).
 
 use super::*;
+use crate::Secret;
 use proptest::prelude::*;
 
 const OFFICIAL_BODY: &str = r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
@@ -24,7 +25,7 @@ fn official_string_to_sign() -> String {
     string_to_sign("1551113065", &credential_scope("2019-02-25", "cvm"), &official_canonical_request())
 }
 
-fn secrets(id: &str) -> Option<String> {
+fn secrets(id: &str) -> Option<Secret> {
     match id {
         "AKIDtest" => Some("testkey".into()),
         EXAMPLE_ID => Some(EXAMPLE_KEY.into()),
@@ -206,6 +207,54 @@ fn lower_cased_values_and_extra_signed_header() {
         ("X-TC-Timestamp", "1700000000"),
     ];
     assert!(run(&headers, "POST", "", b"{}", 1_700_000_000).is_ok());
+}
+
+/// A correct signature over only the headers in `signed` (values as sent, official canonical form).
+fn signed_over(signed: &str, content_type: &str, host: &str) -> String {
+    let mut ch = String::new();
+    for name in signed.split(';') {
+        let value = match name.to_ascii_lowercase().as_str() {
+            "content-type" => content_type,
+            "host" => host,
+            _ => "DescribeVpcs",
+        };
+        ch.push_str(&format!("{}:{value}\n", name.to_ascii_lowercase()));
+    }
+    let creq = canonical_request("POST", "/", "", &ch, signed, &sha256_hex(b"{}"));
+    let sts = string_to_sign("1700000000", &credential_scope("2023-11-14", "vpc"), &creq);
+    let sig = signature("testkey", "2023-11-14", "vpc", &sts);
+    format!("TC3-HMAC-SHA256 Credential=AKIDtest/2023-11-14/vpc/tc3_request, SignedHeaders={signed}, Signature={sig}")
+}
+
+#[test]
+fn content_type_and_host_must_be_signed() {
+    let run_with = |signed: &str| {
+        let auth = signed_over(signed, "application/json", "vpc.example.com");
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+            ("Host", "vpc.example.com"),
+            ("X-TC-Action", "DescribeVpcs"),
+            ("X-TC-Timestamp", "1700000000"),
+        ];
+        run(&headers, "POST", "", b"{}", 1_700_000_000)
+    };
+    // The signatures are right; what they cover is not enough.
+    for (signed, missing) in [("host", "content-type"), ("content-type", "host"), ("x-tc-action", "content-type")] {
+        assert_eq!(
+            run_with(signed),
+            Err(AuthError::Unbound(format!("SignedHeaders must include {missing} (content-type;host)"))),
+            "{signed}"
+        );
+    }
+    for signed in ["content-type;host", "Content-Type;Host", "content-type;host;x-tc-action"] {
+        assert!(run_with(signed).is_ok(), "{signed}");
+    }
+    // Checked before the clock and the key: a stale request signed over `host` alone is still refused as unbound.
+    let auth = signed_over("host", "application/json", "h");
+    let headers = [("Authorization", auth.as_str()), ("X-TC-Timestamp", "1")];
+    assert!(matches!(run(&headers, "POST", "", b"{}", 1_700_000_000), Err(AuthError::Unbound(_))));
+    assert_eq!(check_signed_headers(&["host".into(), "content-type".into()]), Ok(()));
 }
 
 #[test]

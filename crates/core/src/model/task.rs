@@ -1,5 +1,6 @@
 //! Asynchronous task records (read by Tencent `DescribeVpcTaskResult`) and accounts with keys.
 
+use eniplane_auth::secrets::SealedSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::Scope;
@@ -68,8 +69,9 @@ pub struct Account {
 pub struct AccessKey {
     /// Key id (Tencent `SecretId`, Alibaba `AccessKeyId`).
     pub id: String,
-    /// Secret (Tencent `SecretKey`, Alibaba `AccessKeySecret`).
-    pub secret: String,
+    /// Secret (Tencent `SecretKey`, Alibaba `AccessKeySecret`), sealed under the server's secret
+    /// key, which is kept outside the store; only the credential cache opens it.
+    pub secret: SealedSecret,
     /// Owning account.
     pub account_id: String,
     /// Optional policy documents limiting what this key may do (JSON).

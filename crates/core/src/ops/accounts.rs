@@ -1,5 +1,6 @@
 //! Accounts and their access keys.
 
+use eniplane_auth::secrets::SealedSecret;
 use eniplane_store::Tx;
 
 use crate::error::Error;
@@ -10,12 +11,14 @@ use crate::repo;
 /// Claim space that keeps account names unique.
 const NAME_SPACE: &str = "account-name";
 
-/// Creates an account with one access key. With `key` given, that pair is used (the root
-/// account's keys from the environment); otherwise a fresh pair is generated.
+/// Creates an account with one access key `key_id` whose secret the caller has already sealed
+/// (the sealing key lives outside the store, so the core never sees a plain secret; a fresh pair
+/// comes from [`ids::access_key`]).
 pub fn create(
     tx: &mut dyn Tx,
     name: &str,
-    key: Option<(String, String)>,
+    key_id: &str,
+    secret: &SealedSecret,
     now_ms: i64,
 ) -> Result<(Account, AccessKey), Error> {
     if name.is_empty() || name.len() > 64 {
@@ -26,21 +29,21 @@ pub fn create(
         return Err(Error::Duplicate { what: format!("account {name}") });
     }
     repo::create_account(tx, &account)?;
-    let key = insert_key(tx, &account.id, key, now_ms)?;
+    let key = insert_key(tx, &account.id, key_id, secret, now_ms)?;
     Ok((account, key))
 }
 
-/// Stores a new key of `account_id`: the given pair, or a fresh one.
+/// Stores a new key `key_id` of `account_id` with its sealed secret.
 fn insert_key(
     tx: &mut dyn Tx,
     account_id: &str,
-    pair: Option<(String, String)>,
+    key_id: &str,
+    secret: &SealedSecret,
     now_ms: i64,
 ) -> Result<AccessKey, Error> {
-    let (id, secret) = pair.unwrap_or_else(ids::access_key);
     let key = AccessKey {
-        id,
-        secret,
+        id: key_id.into(),
+        secret: secret.clone(),
         account_id: account_id.into(),
         policies: Vec::new(),
         created_at: now_ms,
@@ -72,12 +75,19 @@ pub fn keys_of(tx: &mut dyn Tx, account_id: &str) -> Result<Vec<AccessKey>, Erro
     repo::access_keys_of(tx, account_id)
 }
 
-/// Adds a fresh access key pair to an account.
-pub fn add_key(tx: &mut dyn Tx, account_id: &str, now_ms: i64) -> Result<AccessKey, Error> {
+/// Adds the access key `key_id`, whose secret the caller has sealed (as for [`create`]), to an
+/// account.
+pub fn add_key(
+    tx: &mut dyn Tx,
+    account_id: &str,
+    key_id: &str,
+    secret: &SealedSecret,
+    now_ms: i64,
+) -> Result<AccessKey, Error> {
     if repo::account(tx, account_id)?.is_none() {
         return Err(Error::InvalidValue { field: "account".into(), reason: format!("{account_id} not found") });
     }
-    insert_key(tx, account_id, None, now_ms)
+    insert_key(tx, account_id, key_id, secret, now_ms)
 }
 
 /// Disables (or enables again) an access key; returns it as stored.
@@ -114,6 +124,16 @@ pub fn by_name(tx: &mut dyn Tx, name: &str) -> Result<Option<Account>, Error> {
     }
 }
 
+/// Every access key of every account (read once at start-up to seal secrets stored before
+/// sealing existed; cost grows with the number of accounts).
+pub fn all_keys(tx: &mut dyn Tx) -> Result<Vec<AccessKey>, Error> {
+    let mut keys = Vec::new();
+    for (_, account) in tx.claimed(NAME_SPACE)? {
+        keys.extend(repo::access_keys_of(tx, &account)?);
+    }
+    Ok(keys)
+}
+
 /// Attaches policy documents to an access key (replacing any).
 pub fn set_policies(tx: &mut dyn Tx, key_id: &str, policies: Vec<serde_json::Value>) -> Result<AccessKey, Error> {
     let mut key = key_or_not_found(tx, key_id)?;
@@ -125,7 +145,13 @@ pub fn set_policies(tx: &mut dyn Tx, key_id: &str, policies: Vec<serde_json::Val
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eniplane_auth::secrets::SecretKey;
+    use eniplane_auth::Secret;
     use eniplane_store::Store;
+
+    fn sealed(id: &str) -> SealedSecret {
+        SecretKey::generate().seal(id, &Secret::from("s3cret"))
+    }
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -136,14 +162,16 @@ mod tests {
     #[test]
     fn keys_are_added_listed_disabled_and_deleted() {
         let (_dir, store) = store();
-        let (a, first) = store.write_blocking(|tx: &mut dyn Tx| create(tx, "alice", None, 1)).unwrap();
-        store.write_blocking(|tx: &mut dyn Tx| create(tx, "bob", None, 2)).unwrap();
+        let (a, first) =
+            store.write_blocking(|tx: &mut dyn Tx| create(tx, "alice", "AKIDa1", &sealed("AKIDa1"), 1)).unwrap();
+        store.write_blocking(|tx: &mut dyn Tx| create(tx, "bob", "AKIDb1", &sealed("AKIDb1"), 2)).unwrap();
         let names: Vec<String> =
             store.read_blocking(|tx: &mut dyn Tx| list(tx)).unwrap().into_iter().map(|a| a.name).collect();
         assert_eq!(names, ["alice", "bob"]);
 
         let id = a.id.clone();
-        let second = store.write_blocking(move |tx: &mut dyn Tx| add_key(tx, &id, 3)).unwrap();
+        let second =
+            store.write_blocking(move |tx: &mut dyn Tx| add_key(tx, &id, "AKIDa2", &sealed("AKIDa2"), 3)).unwrap();
         assert_ne!(second.id, first.id);
         assert!(!second.disabled);
         let id = a.id.clone();
@@ -164,7 +192,7 @@ mod tests {
         let k = first.id.clone();
         let again = store.write_blocking(move |tx: &mut dyn Tx| delete_key(tx, &k));
         assert!(matches!(again, Err(Error::InvalidValue { .. })), "{again:?}");
-        let missing = store.write_blocking(|tx: &mut dyn Tx| add_key(tx, "000000000000", 4));
+        let missing = store.write_blocking(|tx: &mut dyn Tx| add_key(tx, "000000000000", "AKIDx", &sealed("AKIDx"), 4));
         assert!(matches!(missing, Err(Error::InvalidValue { .. })), "{missing:?}");
     }
 

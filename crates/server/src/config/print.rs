@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{read_file, resolve_from, ServeArgs, TlsSource};
 use crate::admin::token;
+use crate::secret_key;
 
 /// One line of the output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,6 +113,8 @@ pub fn explain(args: &ServeArgs, matches: &ArgMatches) -> Result<Vec<Setting>, S
         _ => (crate::log::DEFAULT_FILTER.to_string(), "default".to_string()),
     };
     add("log filter", filter, filter_source);
+    let (sealing, sealing_source) = sealing_key(&cfg, &src, file.secret_key_file.is_some());
+    add("secret_key_file", sealing, sealing_source);
     let (admin, admin_source) = admin_token(&cfg, &src, file.admin.token.is_some());
     add("admin.token", admin, admin_source);
     add(
@@ -172,6 +175,22 @@ pub fn explain(args: &ServeArgs, matches: &ArgMatches) -> Result<Vec<Setting>, S
         add(&format!("first start: {name}"), value, source);
     }
     Ok(out)
+}
+
+/// Where the key sealing access-key secrets comes from (never read here).
+fn sealing_key(cfg: &super::Resolved, src: &Sources<'_>, in_file: bool) -> (String, String) {
+    if let Some(path) = &cfg.secret_key_file {
+        return (path.display().to_string(), src.of("secret_key_file", in_file));
+    }
+    if std::env::var(secret_key::ENV).is_ok_and(|v| !v.trim().is_empty()) {
+        return (REDACTED.into(), format!("env {}", secret_key::ENV));
+    }
+    let path = cfg.data_dir.join(secret_key::FILE_NAME);
+    if path.exists() {
+        (path.display().to_string(), "data dir".into())
+    } else {
+        (format!("(none yet: created at the first start as {})", path.display()), "default".into())
+    }
 }
 
 fn admin_token(cfg: &super::Resolved, src: &Sources<'_>, in_file: bool) -> (String, String) {

@@ -100,12 +100,13 @@ impl TestServer {
             transition_delay_ms: opts.delay_ms,
             rate_limits: rate,
             catalog,
+            secret_key_file: None,
             transport: opts.transport.clone(),
             admin_token: opts.admin_token.clone().map(config::AdminToken),
             ..config::Resolved::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf())
         };
-        let svc = http::services(&cfg).expect("services");
-        accounts::ensure_default(&svc.store).await.expect("default account");
+        let (svc, key_source) = http::services(&cfg).expect("services");
+        accounts::prepare(&svc, &key_source).await.expect("secret key and default account");
         // The server's own listener (limits, timeouts, TLS), on an ephemeral port.
         let serving = http::start(&cfg, svc.clone()).await.expect("listen");
         // Dropping `serving` leaves the listeners running until the test's runtime ends.
@@ -143,29 +144,31 @@ impl TestServer {
 
     /// Creates another account and returns its key.
     pub async fn account(&self, name: &str) -> Key {
-        let name = name.to_string();
-        let (a, k) = self
-            .svc
-            .store
-            .write(move |tx: &mut dyn Tx| account_ops::create(tx, &name, None, eniplane_core::time::now_ms()))
-            .await
-            .expect("account");
-        Key { account: a.id, id: k.id, secret: k.secret }
+        let (a, k, secret) = accounts::create(&self.svc, name, Vec::new()).await.expect("account");
+        Key { account: a.id, id: k.id, secret: secret.expose().to_string() }
     }
 
-    /// Creates another account whose key carries `policy` (a CAM/RAM policy document).
+    /// Creates another account whose key carries `policy` (a CAM/RAM policy document, which must
+    /// pass the strict parser as `account create --policy` requires).
     pub async fn account_with_policy(&self, name: &str, policy: Value) -> Key {
-        let k = self.account(name).await;
-        self.set_policy(&k, policy).await;
-        k
+        eniplane_auth::policy::Policy::from_value(&policy).expect("a policy the strict parser accepts");
+        let (a, k, secret) = accounts::create(&self.svc, name, vec![policy]).await.expect("account");
+        Key { account: a.id, id: k.id, secret: secret.expose().to_string() }
     }
 
-    /// Replaces the policies of `key` with `policy`.
+    /// Replaces the policies of `key` with `policy`, which must pass the strict parser.
     pub async fn set_policy(&self, key: &Key, policy: Value) {
+        eniplane_auth::policy::Policy::from_value(&policy).expect("a policy the strict parser accepts");
+        self.store_raw_policies(key, vec![policy]).await;
+    }
+
+    /// Replaces the policies of `key` in the store without the strict parser (as an older
+    /// version may have stored them) and drops the cached key.
+    pub async fn store_raw_policies(&self, key: &Key, policies: Vec<Value>) {
         let id = key.id.clone();
         self.svc
             .store
-            .write(move |tx: &mut dyn Tx| account_ops::set_policies(tx, &id, vec![policy.clone()]))
+            .write(move |tx: &mut dyn Tx| account_ops::set_policies(tx, &id, policies.clone()))
             .await
             .expect("policies");
         self.svc.credentials.forget(&key.id);

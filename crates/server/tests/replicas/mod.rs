@@ -101,6 +101,9 @@ pub struct Replica {
     pub out: std::path::PathBuf,
 }
 
+/// The key every replica seals access-key secrets with (replicas of one database must share it).
+pub const SECRET_KEY: &str = "cmVwbGljYXMtc2hhcmUtdGhpcy10ZXN0LWtleS0zMmI=";
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
@@ -145,6 +148,7 @@ impl Replica {
             .args(extra)
             .env("ENIPLANE_ROOT_ACCESS_KEY_ID", &api.id)
             .env("ENIPLANE_ROOT_ACCESS_KEY_SECRET", &api.secret)
+            .env("ENIPLANE_SECRET_KEY", SECRET_KEY)
             .env("ENIPLANE_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(std::fs::File::create(&out)?)

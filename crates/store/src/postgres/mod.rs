@@ -19,16 +19,24 @@ pub mod testing;
 mod tx;
 
 use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{Engine, Outcome, ReadJob, StoreError, WriteJob};
 use pool::Pool;
+pub use shared::PgGuards;
 use tx::{Conn, PgTx};
 
 /// How many times a job is re-run after serialisation failures before giving up.
 const MAX_ATTEMPTS: u32 = 64;
 /// Default number of connections per replica (`ENIPLANE_DATABASE_POOL_SIZE` overrides).
 const DEFAULT_POOL: usize = 10;
+
+/// The schema versions this build migrates to, in order (for tests and tools).
+pub fn migration_versions() -> Vec<i64> {
+    schema::versions()
+}
 
 /// Maps a driver error: serialisation failures and deadlocks are retryable, everything else means
 /// the database cannot serve this transaction.
@@ -60,7 +68,10 @@ pub(crate) fn is_connection_error(e: &postgres::Error) -> bool {
 
 /// The PostgreSQL engine.
 pub struct PgEngine {
-    pool: Pool,
+    pool: Arc<Pool>,
+    /// Connections of the request guards (see [`shared`]): apart, because they commit
+    /// asynchronously.
+    guard_pool: Arc<Pool>,
     replica: String,
 }
 
@@ -71,6 +82,18 @@ enum Attempt {
     Again(StoreError),
     /// `BEGIN` met a connection that died while idle in the pool: nothing ran, use a fresh one.
     Stale(StoreError),
+    /// The job panicked: its transaction is abandoned with its connection, which the pool must
+    /// not hand out again (closing it makes the server roll the transaction back).
+    Panicked(StoreError),
+}
+
+/// Runs a job, catching a panic.
+fn isolated(job: impl FnOnce() -> Outcome) -> Result<Outcome, StoreError> {
+    catch_unwind(AssertUnwindSafe(job)).map_err(|panic| {
+        let e = StoreError::from_panic(&*panic);
+        tracing::error!(error = %e, "a store job panicked; its transaction is abandoned");
+        e
+    })
 }
 
 impl PgEngine {
@@ -82,19 +105,25 @@ impl PgEngine {
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_POOL);
-        let pool = Pool::new(url, size)?;
+        let pool = Arc::new(Pool::new(url, size, "")?);
+        let guard_pool = Arc::new(Pool::new(url, (size / 2).max(2), shared::SESSION)?);
         let mut conn = pool.checkout()?;
         let migrated = schema::migrate(&mut conn.client);
         pool.checkin(conn);
         let applied = migrated?;
         let replica = format!("{}-{}", std::process::id(), rand::random::<u32>());
         tracing::info!(applied, replica = %replica, pool = size, "postgres store ready");
-        Ok(Self { pool, replica })
+        Ok(Self { pool, guard_pool, replica })
     }
 
     /// This replica's name in `transition_log.completed_by`.
     pub fn replica(&self) -> &str {
         &self.replica
+    }
+
+    /// The request guards (nonces, rate windows) on this engine's database and pool.
+    pub fn guards(&self) -> PgGuards {
+        PgGuards::new(self.guard_pool.clone())
     }
 
     fn attempt_write(&self, conn: &mut Conn, job: &mut WriteJob, locks: &BTreeSet<String>) -> (Attempt, Vec<String>) {
@@ -104,7 +133,7 @@ impl PgEngine {
             }
         }
         let attempt = self.write_once(conn, job);
-        if !locks.is_empty() && !conn.is_broken() {
+        if !locks.is_empty() && !conn.is_broken() && !matches!(attempt.0, Attempt::Panicked(_)) {
             let _ = conn.batch("SELECT pg_advisory_unlock_all()");
         }
         attempt
@@ -115,7 +144,10 @@ impl PgEngine {
             return (begin_failed(conn, e), Vec::new());
         }
         let mut tx = PgTx::new(conn, &self.replica);
-        let outcome = job(&mut tx);
+        let outcome = match isolated(|| job(&mut tx)) {
+            Ok(outcome) => outcome,
+            Err(e) => return (Attempt::Panicked(e), Vec::new()),
+        };
         let failed = tx.failed.take();
         let touched: Vec<String> = std::mem::take(&mut tx.accounts).into_iter().collect();
         let commit = matches!(outcome, Ok(true)) && failed.is_none();
@@ -137,7 +169,10 @@ impl PgEngine {
             return begin_failed(conn, e);
         }
         let mut tx = PgTx::new(conn, replica);
-        let outcome: Outcome = job(&mut tx);
+        let outcome: Outcome = match isolated(|| job(&mut tx)) {
+            Ok(outcome) => outcome,
+            Err(e) => return Attempt::Panicked(e),
+        };
         let failed = tx.failed.take();
         let end = conn.batch("ROLLBACK");
         match (failed, outcome) {
@@ -183,12 +218,16 @@ impl Engine for PgEngine {
         loop {
             let mut conn = self.pool.checkout()?;
             let (result, touched) = self.attempt_write(&mut conn, &mut job, &locks);
+            if let Attempt::Panicked(e) = result {
+                self.pool.discard(conn);
+                return Err(e);
+            }
             self.pool.checkin(conn);
             match result {
                 // A pooled connection that died while idle (database restarted): try once more
                 // on a fresh connection before reporting the database unavailable.
                 Attempt::Stale(_) if stale_retry => stale_retry = false,
-                Attempt::Stale(e) => return Err(e),
+                Attempt::Stale(e) | Attempt::Panicked(e) => return Err(e),
                 Attempt::Done(r) => return r,
                 Attempt::Again(e) => {
                     attempt += 1;
@@ -209,10 +248,14 @@ impl Engine for PgEngine {
         loop {
             let mut conn = self.pool.checkout()?;
             let result = Self::read_once(&mut conn, &mut job, &self.replica);
+            if let Attempt::Panicked(e) = result {
+                self.pool.discard(conn);
+                return Err(e);
+            }
             self.pool.checkin(conn);
             match result {
                 Attempt::Stale(_) if stale_retry => stale_retry = false,
-                Attempt::Stale(e) => return Err(e),
+                Attempt::Stale(e) | Attempt::Panicked(e) => return Err(e),
                 Attempt::Done(r) => return r,
                 Attempt::Again(e) => {
                     attempt += 1;
@@ -231,36 +274,5 @@ impl Engine for PgEngine {
 
     fn health(&self) -> Result<(), StoreError> {
         self.read(&mut |tx| tx.next_due().map(|_| true))
-    }
-
-    fn shared(&self) -> bool {
-        true
-    }
-
-    fn first_use_nonce(&self, key: &str, nonce: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool, StoreError> {
-        self.with_conn(|c| shared::first_use_nonce(c, key, nonce, now_ms, expires_at_ms))
-    }
-
-    fn count_request(&self, account: &str, action: &str) -> Result<u64, StoreError> {
-        self.with_conn(|c| shared::count_request(c, account, action))
-    }
-}
-
-impl PgEngine {
-    /// Runs one autocommit call on a pooled connection, retrying once when a connection that
-    /// sat idle in the pool turns out to be dead (the call then never reached the database).
-    fn with_conn<T>(&self, mut f: impl FnMut(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut stale_retry = true;
-        loop {
-            let mut conn = self.pool.checkout()?;
-            let was_idle = conn.reused;
-            let r = f(&mut conn);
-            let broken = conn.is_broken();
-            self.pool.checkin(conn);
-            match r {
-                Err(StoreError::Unavailable(_)) if broken && was_idle && stale_retry => stale_retry = false,
-                other => return other,
-            }
-        }
     }
 }

@@ -21,12 +21,15 @@ struct State {
 pub(super) struct Pool {
     config: Config,
     size: usize,
+    /// Session settings every new connection runs first.
+    session: &'static str,
     state: Mutex<State>,
     freed: Condvar,
 }
 
 impl Pool {
-    pub(super) fn new(url: &str, size: usize) -> Result<Self, StoreError> {
+    /// A pool of at most `size` connections to `url`, each starting with the `session` SQL.
+    pub(super) fn new(url: &str, size: usize, session: &'static str) -> Result<Self, StoreError> {
         let mut config: Config = url.parse().map_err(|e| StoreError::Unavailable(format!("database url: {e}")))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
@@ -35,7 +38,13 @@ impl Pool {
         if config.get_application_name().is_none() {
             config.application_name("eniplane");
         }
-        Ok(Self { config, size, state: Mutex::new(State { idle: Vec::new(), open: 0 }), freed: Condvar::new() })
+        Ok(Self {
+            config,
+            size,
+            session,
+            state: Mutex::new(State { idle: Vec::new(), open: 0 }),
+            freed: Condvar::new(),
+        })
     }
 
     /// A connection: an idle one, or a new one while fewer than `size` are open.
@@ -73,6 +82,9 @@ impl Pool {
         let mut client = self.config.connect(NoTls).map_err(pg_err)?;
         // A replica that stalls inside a transaction must not hold row locks (leases) forever.
         client.batch_execute("SET idle_in_transaction_session_timeout = '30s'").map_err(pg_err)?;
+        if !self.session.is_empty() {
+            client.batch_execute(self.session).map_err(pg_err)?;
+        }
         Ok(Conn::new(client))
     }
 
@@ -92,6 +104,33 @@ impl Pool {
         st.idle.push(conn);
         drop(st);
         self.freed.notify_one();
+    }
+}
+
+impl Pool {
+    /// Drops one connection for good (its job panicked mid-transaction; closing it makes the
+    /// server roll that transaction back) and frees its slot. Other idle connections stay.
+    pub(super) fn discard(&self, conn: Conn) {
+        self.state.lock().open -= 1;
+        drop(conn);
+        self.freed.notify_one();
+    }
+
+    /// Runs one autocommit call on a pooled connection, retrying once when a connection that
+    /// sat idle in the pool turns out to be dead (the call then never reached the database).
+    pub(super) fn with_conn<T>(&self, mut f: impl FnMut(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut stale_retry = true;
+        loop {
+            let mut conn = self.checkout()?;
+            let was_idle = conn.reused;
+            let r = f(&mut conn);
+            let broken = conn.is_broken();
+            self.checkin(conn);
+            match r {
+                Err(StoreError::Unavailable(_)) if broken && was_idle && stale_retry => stale_retry = false,
+                other => return other,
+            }
+        }
     }
 }
 

@@ -10,9 +10,10 @@ use super::pg_err;
 use crate::StoreError;
 
 /// Migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE records (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE records (
         seq BIGSERIAL NOT NULL,
         kind TEXT NOT NULL,
         id TEXT NOT NULL,
@@ -59,7 +60,25 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         n BIGINT NOT NULL,
         PRIMARY KEY (account, action)
     );",
-)];
+    ),
+    (
+        2,
+        // Nonces become durable and fixed-size: a logged table keyed by the 16-byte digest of
+        // (scheme, access key, nonce). The old UNLOGGED table held them in clear; its entries
+        // (at most one signature window's worth) are dropped.
+        "DROP TABLE nonces;
+    CREATE TABLE nonces (
+        digest BYTEA PRIMARY KEY CHECK (length(digest) = 16),
+        expires_at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX nonces_by_expiry ON nonces (expires_at_ms);",
+    ),
+];
+
+/// The versions of [`MIGRATIONS`].
+pub(super) fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|(v, _)| *v).collect()
+}
 
 /// Brings the schema up to date; returns how many migrations this call applied.
 pub(super) fn migrate(client: &mut Client) -> Result<usize, StoreError> {
