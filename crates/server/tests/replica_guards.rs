@@ -6,32 +6,12 @@ mod replicas;
 
 use std::time::Duration;
 
-use eniplane_auth::acs_v1;
 use eniplane_store::postgres::testing::TestSchema;
 use replicas::{code, Api, Replica};
 use serde_json::json;
 
 const KEY_ID: &str = "AKIDguards0000000000000000000000001";
 const SECRET: &str = "guardssecret00000000000000000000001";
-
-fn signed_ens_query(nonce: &str) -> String {
-    let mut params: Vec<(String, String)> = [
-        ("Action", "DescribeEnsRegions"),
-        ("Version", "2017-11-10"),
-        ("Format", "JSON"),
-        ("AccessKeyId", KEY_ID),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("SignatureNonce", nonce),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    params.push(("Timestamp".into(), chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()));
-    let signature = acs_v1::sign(SECRET, &acs_v1::string_to_sign("POST", &params));
-    params.push(("Signature".into(), signature));
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nonces_and_rate_limits_hold_across_replicas() {
@@ -51,7 +31,7 @@ async fn nonces_and_rate_limits_hold_across_replicas() {
     }
 
     // A nonce used at replica a is refused at replica b.
-    let query = signed_ens_query("cross-replica-nonce");
+    let query = api.ens_v1_query("DescribeEnsRegions", "cross-replica-nonce");
     let (status, body) = api.ens_raw(a.addr, &query).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let (status, body) = api.ens_raw(b.addr, &query).await.unwrap();

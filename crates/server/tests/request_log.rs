@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use eniplane_auth::acs_v1;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -30,23 +29,6 @@ async fn get(at: SocketAddr, path: &str, token: Option<&str>) -> (u16, Value) {
     let status = resp.status().as_u16();
     let raw = resp.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&raw).unwrap_or(Value::Null))
-}
-
-/// An RPC V1 signed ENS query for `action`.
-fn ens_query(action: &str) -> String {
-    let mut all: Vec<(String, String)> = vec![
-        ("Action".into(), action.into()),
-        ("Version".into(), "2017-11-10".into()),
-        ("Format".into(), "JSON".into()),
-        ("AccessKeyId".into(), KEY_ID.into()),
-        ("SignatureMethod".into(), "HMAC-SHA1".into()),
-        ("SignatureVersion".into(), "1.0".into()),
-        ("SignatureNonce".into(), uuid::Uuid::new_v4().simple().to_string()),
-        ("Timestamp".into(), chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-    ];
-    let sts = acs_v1::string_to_sign("POST", &all);
-    all.push(("Signature".into(), acs_v1::sign(KEY_SECRET, &sts)));
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(all.iter()).finish()
 }
 
 /// The request lines of a JSON log.
@@ -92,7 +74,10 @@ async fn json_request_lines_name_every_request_and_no_secret() {
     let instances = api.ok(at, "cvm", "DescribeInstances", json!({})).await;
     let forged = Api::new(KEY_ID, "not-the-secret").call(at, "vpc", "DescribeVpcs", json!({})).await.unwrap();
     assert_eq!(code(&forged), Some("AuthFailure.SignatureFailure"));
-    let (status, ens) = api.ens_raw(at, &ens_query("DescribeEnsRegions")).await.unwrap();
+    let (status, ens) = api
+        .ens_raw(at, &api.ens_v1_query("DescribeEnsRegions", &uuid::Uuid::new_v4().simple().to_string()))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{ens}");
     let (status, _) = get(at, "/_eniplane/actions", Some(&admin_token)).await;
     assert_eq!(status, 200);

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use eniplane_auth::tc3;
+use eniplane_auth::{acs_v1, tc3};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -69,6 +69,27 @@ impl Api {
 }
 
 impl Api {
+    /// An RPC V1 (HMAC-SHA1) signed ENS query for `action` with this key and `nonce`, every
+    /// parameter (the signature included) in it, for [`Api::ens_raw`].
+    pub fn ens_v1_query(&self, action: &str, nonce: &str) -> String {
+        let mut params: Vec<(String, String)> = [
+            ("Action", action),
+            ("Version", "2017-11-10"),
+            ("Format", "JSON"),
+            ("AccessKeyId", self.id.as_str()),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureVersion", "1.0"),
+            ("SignatureNonce", nonce),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        params.push(("Timestamp".into(), chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+        let signature = acs_v1::sign(&self.secret, &acs_v1::string_to_sign("POST", &params));
+        params.push(("Signature".into(), signature));
+        form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish()
+    }
+
     /// Sends an already signed ENS RPC request (`query` holds every parameter, the signature
     /// included); returns the HTTP status and the JSON body.
     pub async fn ens_raw(&self, at: SocketAddr, query: &str) -> Result<(u16, Value), String> {
