@@ -116,6 +116,7 @@ pub fn routers(svc: Services, transport: &config::Transport, admin_token: &str, 
         .route("/healthz", any(busy_plain))
         .route("/readyz", any(busy_plain))
         .route("/metrics", any(busy_plain))
+        .route(admin::PREFIX, any(busy_plain))
         .route(&format!("{}/{{*rest}}", admin::PREFIX), any(busy_plain))
         .fallback(busy);
     Routers { main: main.fallback(api).with_state(app).merge(admin), overflow, metrics, connections }
